@@ -1,0 +1,27 @@
+"""Views: parse the request, call a service or query module, render. No logic here."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from . import health, registry
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "adoption/home.html", {"summary": registry.summary()})
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = health.health()
+    ok = all(check.ok for check in checks.values())
+    body = {
+        "status": "ok" if ok else "unavailable",
+        **{name: {"ok": c.ok, "detail": c.detail} for name, c in checks.items()},
+    }
+    return JsonResponse(body, status=200 if ok else 503)

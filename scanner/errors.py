@@ -1,0 +1,33 @@
+"""The scanner's error hierarchy.
+
+A DNS failure is an exception inside the scanner and becomes ``temperror`` (or ``permerror``)
+only at the result boundary, never a missing value: counting an unanswered query as "no
+record" is the commonest way adoption surveys publish wrong percentages (SPEC-BRIEF 0.1).
+"""
+
+from __future__ import annotations
+
+
+class ScanError(Exception):
+    """Base class of every error the scanner raises on purpose."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class TempError(ScanError):
+    """DNS did not answer: timeout, SERVFAIL, REFUSED, no reachable server.
+
+    ``reason`` is a short token (``timeout``, ``servfail``, ``refused``, ``no_servers``, ...).
+    RFC 7208 2.6.6: a later attempt may succeed, so it is never reported as ``none``.
+    """
+
+
+class PermError(ScanError):
+    """The published data cannot be interpreted: syntax, too many lookups, loops, bad names."""
+
+
+class InvalidName(PermError):
+    """A name (from input or from a record) that is not a valid DNS host name."""

@@ -1,0 +1,76 @@
+"""Real Celery worker processes for tests, wired to the test database and the test broker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+WAIT_SECONDS = 60.0
+POLL_SECONDS = 0.1
+
+
+def test_database_url() -> str:
+    """The URL of the database pytest-django created, for a child process."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    user = settings.get("USER") or "postgres"
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    host = settings.get("HOST") or "127.0.0.1"
+    port = settings.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
+
+
+def worker_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "adoption.settings_test",
+            "DATABASE_URL": test_database_url(),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+@contextmanager
+def celery_worker(*, concurrency: int = 1, pool: str = "solo", **extra_env: str) -> Iterator[subprocess.Popen[bytes]]:
+    """Start ``celery -A adoption worker`` in its own process group; stop it on exit."""
+    name = f"test-{uuid.uuid4().hex[:8]}@%h"
+    command = [
+        sys.executable, "-m", "celery", "-A", "adoption", "worker",
+        f"--pool={pool}", f"--concurrency={concurrency}", "--loglevel=INFO",
+        "--queues=default,scans", "--without-mingle", "--without-gossip", "-n", name,
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, env=worker_env(**extra_env), start_new_session=True)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = WAIT_SECONDS) -> bool:
+    """Poll ``condition`` until true or ``timeout``: real processes take real time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(POLL_SECONDS)
+    return condition()
