@@ -38,7 +38,9 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     try:
         value = int(raw.strip())
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number (got {raw!r})") from None
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number (got {raw!r})"
+        ) from None
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum} (got {value})")
     return value
@@ -53,7 +55,9 @@ def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a number (got {raw!r})") from None
     if value <= minimum:
-        raise ImproperlyConfigured(f"{name} must be greater than {minimum} (got {value})")
+        raise ImproperlyConfigured(
+            f"{name} must be greater than {minimum} (got {value})"
+        )
     return value
 
 
@@ -75,7 +79,9 @@ def env_secret(name: str, default: str = "") -> str:
         try:
             return Path(path).read_text(encoding="utf-8").strip()
         except OSError as error:
-            raise ImproperlyConfigured(f"{name}_FILE: cannot read {path}: {error}") from None
+            raise ImproperlyConfigured(
+                f"{name}_FILE: cannot read {path}: {error}"
+            ) from None
     return default
 
 

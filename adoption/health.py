@@ -9,7 +9,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from .celery import app as celery_app
 
-BROKER_TIMEOUT_SECONDS = 2.0
+BROKER_TIMEOUT_SECONDS = 2
 
 
 @dataclass(frozen=True)

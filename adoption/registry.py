@@ -26,7 +26,9 @@ def summary() -> RegistrySummary:
     groups = Group.objects.annotate(
         active=Count(
             "memberships",
-            filter=Q(memberships__left_at__isnull=True, memberships__domain__active=True),
+            filter=Q(
+                memberships__left_at__isnull=True, memberships__domain__active=True
+            ),
         )
     ).order_by("name")
     return RegistrySummary(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +24,9 @@ from .env import (
     env_str,
     generated_secret,
 )
+
+# Lets classes such as ModelAdmin[Domain] be subscripted at run time (for type checking).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -89,7 +93,8 @@ TEMPLATES = [
 _SQLITE_URL = f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL") or _SQLITE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0)
+        env_str("DATABASE_URL") or _SQLITE_URL,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -103,7 +108,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "ja")
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 if LANGUAGE_CODE not in {code for code, _name in LANGUAGES}:
-    raise ImproperlyConfigured(f"LANGUAGE_CODE must be ja or en (got {LANGUAGE_CODE!r})")
+    raise ImproperlyConfigured(
+        f"LANGUAGE_CODE must be ja or en (got {LANGUAGE_CODE!r})"
+    )
 LOCALE_PATHS = [BASE_DIR / "adoption" / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Tokyo")
 USE_I18N = True
@@ -131,7 +138,9 @@ LOGOUT_REDIRECT_URL = "home"
 DASHBOARD_PUBLIC = env_bool("DASHBOARD_PUBLIC", False)
 
 # --- E-mail (reports to subscribers) --------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")

@@ -8,7 +8,7 @@ from .models import WorkerHeartbeat
 
 
 @shared_task(bind=True, name="adoption.tasks.heartbeat")
-def heartbeat(self: Task, token: str) -> str:
+def heartbeat(self: Task[[str], str], token: str) -> str:
     """Store a row named ``token``; idempotent, so a re-delivered message changes nothing."""
     hostname = str(self.request.hostname or "")
     WorkerHeartbeat.objects.get_or_create(token=token, defaults={"hostname": hostname})

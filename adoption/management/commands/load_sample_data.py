@@ -25,7 +25,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             for row in rows:
                 _load_row(row)
-        self.stdout.write(f"Sample registry: {Domain.objects.filter(active=True).count()} domains")
+        self.stdout.write(
+            f"Sample registry: {Domain.objects.filter(active=True).count()} domains"
+        )
 
 
 def _load_row(row: dict[str, str]) -> None:
@@ -45,5 +47,7 @@ def _load_row(row: dict[str, str]) -> None:
         group, _ = Group.objects.get_or_create(
             name=group_name, defaults={"name_en": GROUP_NAMES_EN.get(group_name, "")}
         )
-        if not Membership.objects.filter(domain=domain, group=group, left_at=None).exists():
+        if not Membership.objects.filter(
+            domain=domain, group=group, left_at=None
+        ).exists():
             Membership.objects.create(domain=domain, group=group)

@@ -1,4 +1,4 @@
-"""The registry (organisations, groups, domains) and small operational records.
+"""The registry: organisations, groups, domains and their memberships over time.
 
 Domains are never deleted: retiring keeps the row and dates its membership, so an adoption
 rate for a past date counts the domains that were in the registry then.
@@ -21,7 +21,9 @@ class Organisation(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         constraints = [
-            models.UniqueConstraint(fields=["name_ja"], name="organisation_name_ja_unique")
+            models.UniqueConstraint(
+                fields=["name_ja"], name="organisation_name_ja_unique"
+            )
         ]
 
     def __str__(self) -> str:
@@ -44,7 +46,10 @@ class Group(models.Model):
 
 class Domain(models.Model):
     name = models.CharField(
-        _("domain (A-label)"), max_length=253, unique=True, help_text=_("lower case, no dot")
+        _("domain (A-label)"),
+        max_length=253,
+        unique=True,
+        help_text=_("lower case, no dot"),
     )
     unicode_name = models.CharField(_("domain (display)"), max_length=253)
     organisation = models.ForeignKey(
@@ -55,10 +60,12 @@ class Domain(models.Model):
         null=True,
         blank=True,
     )
-    groups = models.ManyToManyField(
+    groups: models.ManyToManyField[Group, Membership] = models.ManyToManyField(
         Group, verbose_name=_("groups"), related_name="domains", through="Membership"
     )
-    dkim_selectors = models.JSONField(_("known DKIM selectors"), default=list, blank=True)
+    dkim_selectors = models.JSONField(
+        _("known DKIM selectors"), default=list, blank=True
+    )
     note = models.TextField(_("note"), blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -80,8 +87,12 @@ class Domain(models.Model):
 class Membership(models.Model):
     """A domain's time in a group: ``left_at`` is set when it leaves, never deleted."""
 
-    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="memberships")
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    domain = models.ForeignKey(
+        Domain, on_delete=models.CASCADE, related_name="memberships"
+    )
+    group = models.ForeignKey(
+        Group, on_delete=models.CASCADE, related_name="memberships"
+    )
     joined_at = models.DateTimeField(default=timezone.now)
     left_at = models.DateTimeField(null=True, blank=True)
 
@@ -97,22 +108,10 @@ class Membership(models.Model):
         ]
         indexes = [
             # "Domains in group G on date D": filter by group, then by the period.
-            models.Index(fields=["group", "joined_at", "left_at"], name="membership_period"),
+            models.Index(
+                fields=["group", "joined_at", "left_at"], name="membership_period"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.domain} ∈ {self.group}"
-
-
-class WorkerHeartbeat(models.Model):
-    """Written by the ``heartbeat`` task: proof that a worker consumed the broker's queue."""
-
-    token = models.CharField(max_length=64, unique=True)
-    hostname = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.hostname} {self.created_at:%Y-%m-%d %H:%M:%S}"

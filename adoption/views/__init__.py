@@ -1,0 +1,1 @@
+"""Views, one module per area. Thin: parse the request, call a query or service, render."""
