@@ -168,7 +168,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = (
     else {
         # Redis re-delivers an unacknowledged task after this many seconds; it must exceed the
         # longest task (CELERY_TASK_TIME_LIMIT) or a slow chunk would run twice at once.
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=60),
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
     }
 )
 # Job state lives in our own rows (ScanRun, chunks), never in Celery's result backend.
@@ -197,6 +197,29 @@ SCANNER_NAMESERVERS = env_list("SCANNER_NAMESERVERS")
 SCANNER_TIMEOUT = env_float("SCANNER_TIMEOUT", 2.0)
 SCANNER_RETRIES = env_int("SCANNER_RETRIES", 2, minimum=0)
 SCANNER_CONCURRENCY = env_int("SCANNER_CONCURRENCY", 200, minimum=1)
+
+# --- Scan runs ------------------------------------------------------------------------------
+# A chunk with no progress for this long is sent again by the watchdog (a lost worker, a
+# broker restart that lost the message); after this many attempts the run is given up as
+# partial (resumable from its page) or failed.
+SCAN_CHUNK_STALL_SECONDS = env_int("SCAN_CHUNK_STALL_SECONDS", 900, minimum=1)
+SCAN_MAX_CHUNK_ATTEMPTS = env_int("SCAN_MAX_CHUNK_ATTEMPTS", 3, minimum=1)
+# How often the watchdog looks, and when the default weekly scan of the whole registry runs
+# (cron fields in TIME_ZONE; both editable later in the admin, django-celery-beat).
+SCAN_WATCHDOG_SECONDS = env_int("SCAN_WATCHDOG_SECONDS", 60, minimum=5)
+SCAN_SCHEDULE_CRON = env_str("SCAN_SCHEDULE_CRON", "0 3 * * mon")
+if len(SCAN_SCHEDULE_CRON.split()) != 5:
+    raise ImproperlyConfigured(
+        f"SCAN_SCHEDULE_CRON needs five cron fields (got {SCAN_SCHEDULE_CRON!r})"
+    )
+
+# --- Registry import ------------------------------------------------------------------------
+# Largest registry file accepted (bytes) and most data rows in one file; larger uploads are
+# refused with a message that says the limit, before anything is parsed.
+REGISTRY_IMPORT_MAX_BYTES = env_int(
+    "REGISTRY_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024
+)
+REGISTRY_IMPORT_MAX_ROWS = env_int("REGISTRY_IMPORT_MAX_ROWS", 200_000, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -45,15 +45,30 @@ def worker_env(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def celery_worker(*, concurrency: int = 1, pool: str = "solo", **extra_env: str) -> Iterator[subprocess.Popen[bytes]]:
+def celery_worker(
+    *, concurrency: int = 1, pool: str = "solo", **extra_env: str
+) -> Iterator[subprocess.Popen[bytes]]:
     """Start ``celery -A adoption worker`` in its own process group; stop it on exit."""
     name = f"test-{uuid.uuid4().hex[:8]}@%h"
     command = [
-        sys.executable, "-m", "celery", "-A", "adoption", "worker",
-        f"--pool={pool}", f"--concurrency={concurrency}", "--loglevel=INFO",
-        "--queues=default,scans", "--without-mingle", "--without-gossip", "-n", name,
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "adoption",
+        "worker",
+        f"--pool={pool}",
+        f"--concurrency={concurrency}",
+        "--loglevel=INFO",
+        "--queues=default,scans",
+        "--without-mingle",
+        "--without-gossip",
+        "-n",
+        name,
     ]
-    process = subprocess.Popen(command, cwd=ROOT, env=worker_env(**extra_env), start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=worker_env(**extra_env), start_new_session=True
+    )
     try:
         yield process
     finally:
@@ -74,3 +89,60 @@ def wait_for(condition: Callable[[], bool], timeout: float = WAIT_SECONDS) -> bo
             return True
         time.sleep(POLL_SECONDS)
     return condition()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RedisServer:
+    """A private redis-server on a random loopback port, so a test can restart its broker."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL,
+        )
+        import redis
+
+        client = redis.Redis(host="127.0.0.1", port=self.port)
+        if not wait_for(lambda: _pings(client), timeout=20):
+            raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+        self.process = None
+
+
+def _pings(client: object) -> bool:
+    import redis
+
+    try:
+        return bool(client.ping())  # type: ignore[attr-defined]
+    except redis.exceptions.ConnectionError:
+        return False
+
+
+def send_task(name: str, args: list[object], **env: str) -> None:
+    """Publish a task from a child process (its own broker settings), like beat or a web node."""
+    import json
+
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "adoption", "call", name, f"--args={json.dumps(args)}"],
+        cwd=ROOT, env=worker_env(**env), check=True, capture_output=True, timeout=60,
+    )
