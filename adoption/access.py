@@ -9,9 +9,10 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
-View = TypeVar("View", bound=Callable[..., HttpResponse])
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def can_view(request: HttpRequest) -> bool:
@@ -26,7 +27,7 @@ def viewer_required(view: View) -> View:
     """Logged-in users, or anyone when the dashboard is public (read-only pages only)."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not can_view(request):
             return redirect_to_login(request.get_full_path())
         return view(request, *args, **kwargs)
@@ -38,7 +39,7 @@ def staff_required(view: View) -> View:
     """Staff only: imports, scans, edits. Anonymous users are sent to log in."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not request.user.is_staff:

@@ -2,7 +2,8 @@
 
 Every query ends in exactly one outcome (SPEC-BRIEF 7.1): ``answer``, ``nodata`` (NOERROR, no
 records of that type), ``nxdomain``; or raises :class:`TempError` (timeout, SERVFAIL, REFUSED,
-no reachable server). dnspython's exceptions are mapped here and nowhere else.
+no reachable server). The run's :class:`scanner.stub.StubResolver` sends them; this module
+turns its responses into outcomes, following CNAME chains as a resolver's answer presents them.
 """
 
 from __future__ import annotations
@@ -11,14 +12,21 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-import dns.exception
-import dns.flags
-import dns.message
-import dns.name
-import dns.rdatatype
-import dns.resolver
-
 from .errors import InvalidName, TempError
+from .wire import (
+    AAAA,
+    CNAME,
+    MX,
+    NS,
+    PTR,
+    TXT,
+    A,
+    Response,
+    WireError,
+    encode_name,
+    rdtype_code,
+    read_name,
+)
 
 if TYPE_CHECKING:
     from .context import ScanContext
@@ -28,6 +36,10 @@ Outcome = Literal["answer", "nodata", "nxdomain"]
 # RFC 1035 3.3.14 allows any number of 255-octet strings in a TXT RR; an SPF/DMARC/DKIM
 # record longer than this is hostile or broken, and is cut before parsing (SPEC-BRIEF 1.1.8).
 MAX_TXT_OCTETS = 4096
+# A resolver's answer carries the whole CNAME chain; follow at most this many links in it
+# (dnspython's limit; pyspf uses 10), so a looping chain cannot loop here (SPEC-BRIEF 7.5).
+MAX_CNAME_CHAIN = 16
+RCODE_NOERROR, RCODE_NXDOMAIN, RCODE_YXDOMAIN = 0, 3, 6  # RFC 1035 4.1.1, RFC 2136 2.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,11 +75,6 @@ class DnsAnswer:
         return self.outcome != "answer"
 
 
-def to_text(name: dns.name.Name) -> str:
-    """A dnspython name as lower-case text without the trailing dot."""
-    return name.to_text(omit_final_dot=True).lower()
-
-
 async def query(ctx: ScanContext, name: str, rdtype: str) -> DnsAnswer:
     """Look ``name``/``rdtype`` up once per run; concurrent callers share the same lookup."""
     key = (name.lower().rstrip("."), rdtype.upper())
@@ -81,81 +88,83 @@ async def query(ctx: ScanContext, name: str, rdtype: str) -> DnsAnswer:
             future.set_exception(error)
             # Mark retrieved: callers that never await this future must not warn at exit.
             future.exception()
+        except asyncio.CancelledError:
+            # The asker was cancelled: other askers of this lookup must not wait forever,
+            # and a later asker must ask again rather than inherit the cancellation.
+            del ctx.memo[key]
+            future.set_exception(TempError("cancelled", f"{key[0]} {key[1]}"))
+            future.exception()
+            raise
     return await asyncio.shield(future)
 
 
 async def _resolve(ctx: ScanContext, name: str, rdtype: str) -> DnsAnswer:
     try:
-        qname = dns.name.from_text(name)
+        qname = encode_name(name)
+        code = rdtype_code(rdtype)
     except (
-        dns.exception.DNSException
-    ) as error:  # label too long, empty label, name too long
-        raise InvalidName("invalid_name", f"{name!r}: {error}") from None
+        WireError,
+        ValueError,
+    ) as error:  # empty or long labels, non-ASCII, unknown type
+        raise InvalidName("invalid_name", f"{name!r} {rdtype}: {error}") from None
     ctx.counters["queries"] += 1
     async with ctx.semaphore:
         try:
-            answer = await ctx.resolver.resolve(
-                qname, rdtype, raise_on_no_answer=False, search=False
-            )
-        except dns.resolver.NXDOMAIN as error:
-            ctx.counters["nxdomain"] += 1
-            return DnsAnswer(name, rdtype, "nxdomain", _nx_canonical(error, qname))
-        except dns.resolver.NoNameservers as error:
+            response = await ctx.stub.resolve(qname, code)
+        except TempError as error:
             ctx.counters["temperror"] += 1
-            raise TempError(_rcode_reason(error), f"{name} {rdtype}") from None
-        except dns.exception.Timeout:
-            ctx.counters["temperror"] += 1
-            raise TempError("timeout", f"{name} {rdtype}") from None
-        except dns.resolver.YXDOMAIN:
-            ctx.counters["temperror"] += 1
-            raise TempError("yxdomain", f"{name} {rdtype}") from None
-    return _convert(name, rdtype, answer)
+            raise TempError(error.reason, f"{name} {rdtype}") from None
+    if response.rcode == RCODE_NXDOMAIN:
+        ctx.counters["nxdomain"] += 1
+    elif response.rcode != RCODE_NOERROR:
+        ctx.counters["temperror"] += 1
+        reason = (
+            "yxdomain"
+            if response.rcode == RCODE_YXDOMAIN
+            else f"rcode_{response.rcode}"
+        )
+        raise TempError(reason, f"{name} {rdtype}")
+    return convert(name, rdtype, code, qname, response)
 
 
-def _nx_canonical(error: dns.resolver.NXDOMAIN, qname: dns.name.Name) -> str:
-    try:
-        return to_text(error.canonical_name)
-    except (KeyError, TypeError, AttributeError):
-        return to_text(qname)
-
-
-def _rcode_reason(error: dns.resolver.NoNameservers) -> str:
-    """``servfail``/``refused``/... from dnspython's per-server error list."""
-    for entry in error.kwargs.get("errors", []):
-        detail = entry[3] if len(entry) > 3 else entry
-        text = str(detail).lower()
-        for token in ("servfail", "refused", "notimp", "formerr"):
-            if token in text:
-                return token
-    return "no_servers"
-
-
-def _convert(name: str, rdtype: str, answer: dns.resolver.Answer) -> DnsAnswer:
-    response = answer.response
-    authenticated = bool(response.flags & dns.flags.AD)
-    canonical = to_text(answer.canonical_name)
-    rrset = answer.rrset
-    if rrset is None or len(rrset) == 0:
-        return DnsAnswer(name, rdtype, "nodata", canonical, authenticated=authenticated)
-    txt: list[bytes] = []
-    mx: list[tuple[int, str]] = []
-    addresses: list[str] = []
-    names: list[str] = []
-    for rdata in rrset:
-        kind = rdata.rdtype
-        if kind == dns.rdatatype.TXT:
-            txt.append(b"".join(rdata.strings)[:MAX_TXT_OCTETS])
-        elif kind == dns.rdatatype.MX:
-            mx.append((int(rdata.preference), to_text(rdata.exchange)))
-        elif kind in (dns.rdatatype.A, dns.rdatatype.AAAA):
-            addresses.append(rdata.address)
-        elif kind in (dns.rdatatype.PTR, dns.rdatatype.NS, dns.rdatatype.CNAME):
-            names.append(to_text(rdata.target))
+def convert(
+    name: str, rdtype: str, code: int, qname: bytes, response: Response
+) -> DnsAnswer:
+    """The records for the question at the end of the answer's CNAME chain."""
+    current = read_name(qname, 0)[0]  # the name as the wire parser spells it
+    found = []
+    for _ in range(MAX_CNAME_CHAIN):
+        found = [r for r in response.answer if r.owner == current and r.rdtype == code]
+        if found or code == CNAME:
+            break
+        link = next(
+            (r for r in response.answer if r.owner == current and r.rdtype == CNAME),
+            None,
+        )
+        if link is None or not isinstance(link.value, str):
+            break
+        current = link.value
+    authenticated = response.authenticated
+    if response.rcode == RCODE_NXDOMAIN:
+        return DnsAnswer(name, rdtype, "nxdomain", current, authenticated=authenticated)
+    if not found:
+        return DnsAnswer(name, rdtype, "nodata", current, authenticated=authenticated)
+    txt, mx, addresses, names = [], [], [], []
+    for record in found:
+        value = record.value
+        if record.rdtype == TXT and isinstance(value, bytes):
+            txt.append(value[:MAX_TXT_OCTETS])
+        elif record.rdtype == MX and isinstance(value, tuple):
+            mx.append(value)
+        elif record.rdtype in (A, AAAA) and isinstance(value, str):
+            addresses.append(value)
+        elif record.rdtype in (PTR, NS, CNAME) and isinstance(value, str):
+            names.append(value)
     return DnsAnswer(
         name,
         rdtype,
         "answer",
-        canonical,
+        current,
         txt=tuple(txt),
         mx=tuple(sorted(mx)),
         addresses=tuple(addresses),

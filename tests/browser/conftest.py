@@ -29,14 +29,20 @@ CHROMIUM_ARGS = [
 def chromium_path() -> str:
     path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
     if not path:
-        raise RuntimeError("Debian's chromium is needed for browser tests: apt-get install chromium")
+        raise RuntimeError(
+            "Debian's chromium is needed for browser tests: apt-get install chromium"
+        )
     return path
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is running, its event loop is the
+# thread's running loop and asyncio.run() (the scanner, in later test modules) would refuse.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -48,7 +54,9 @@ def page(browser: Browser) -> Iterator[Page]:
     page.console_errors = []  # type: ignore[attr-defined]
     page.on(
         "console",
-        lambda message: message.type == "error" and page.console_errors.append(message.text),  # type: ignore[attr-defined]
+        lambda message: (
+            message.type == "error" and page.console_errors.append(message.text)
+        ),  # type: ignore[attr-defined]
     )
     page.on("pageerror", lambda error: page.console_errors.append(str(error)))  # type: ignore[attr-defined]
     yield page

@@ -1,0 +1,51 @@
+"""E-mail sender-authentication checks from DNS. Imports no Django.
+
+The public API is imported lazily (PEP 562): ``import scanner.names`` stays light for callers
+that only normalise names (CSV import), while ``from scanner import check_domains`` loads the
+engine and every protocol module on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .engine import check_domain, check_domains, check_domains_sync
+    from .names import normalize_domain
+    from .options import ScanOptions
+    from .result import DomainResult
+    from .spf_eval import evaluate_spf
+
+_EXPORTS = {
+    "check_domain": "engine",
+    "check_domains": "engine",
+    "check_domains_sync": "engine",
+    "DomainResult": "result",
+    "ScanOptions": "options",
+    "evaluate_spf": "spf_eval",
+    "normalize_domain": "names",
+}
+
+__all__ = [
+    "DomainResult",
+    "ScanOptions",
+    "check_domain",
+    "check_domains",
+    "check_domains_sync",
+    "evaluate_spf",
+    "normalize_domain",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'scanner' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,0 +1,9 @@
+"""``python -m scanner check DOMAIN...``: see :mod:`scanner.cli`."""
+
+from __future__ import annotations
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

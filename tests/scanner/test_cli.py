@@ -1,0 +1,188 @@
+"""``python -m scanner``, run as users run it: a subprocess against the loopback server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.dnsserver import DnsServer
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = ["--timeout", "0.3", "--retries", "1"]
+
+
+def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "scanner", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def check_json(
+    server: DnsServer, *args: str, stdin: str | None = None
+) -> list[dict[str, Any]]:
+    done = run_cli(
+        "check",
+        "--nameserver",
+        server.nameserver,
+        *TIMEOUT,
+        "--json",
+        *args,
+        stdin=stdin,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # no progress line when stderr is not a terminal
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def test_json_lines_come_in_input_order(dns_server: DnsServer) -> None:
+    inputs = [
+        "wild.engine.test",
+        "missing.engine.test",
+        "full.engine.test",
+        "empty.engine.test",
+        "dead.engine.test",
+    ]
+    lines = check_json(dns_server, *inputs)
+    assert [line["domain"] for line in lines] == inputs
+    assert [line["status"] for line in lines] == ["ok", "nxdomain", "ok", "ok", "error"]
+    assert lines[2]["spf"]["state"] == "valid" and lines[2]["dmarc"]["p"] == "reject"
+    assert lines[4]["spf"]["state"] == "temperror"
+
+
+def test_idn_input_is_reported_as_a_label_with_its_unicode_form(
+    dns_server: DnsServer,
+) -> None:
+    (line,) = check_json(dns_server, "日本語.ENGINE.test.")
+    assert line["domain"] == "xn--wgv71a119e.engine.test"
+    assert line["unicode"] == "日本語.engine.test"
+    assert line["input"] == "日本語.ENGINE.test."
+
+
+def test_url_and_mail_address_are_reduced_to_the_host(dns_server: DnsServer) -> None:
+    lines = check_json(
+        dns_server, "https://full.engine.test:8443/login", "dmarc@full.engine.test"
+    )
+    assert [line["domain"] for line in lines] == [
+        "full.engine.test",
+        "full.engine.test",
+    ]
+
+
+def test_input_that_is_not_a_domain_is_a_result_line_not_a_crash(
+    dns_server: DnsServer,
+) -> None:
+    lines = check_json(dns_server, "full.engine.test", "no such thing!", "192.0.2.1")
+    assert [line["status"] for line in lines] == ["ok", "error", "error"]
+    assert lines[1]["errors"][0].startswith("invalid_domain")
+    assert lines[1]["spf"] is None
+
+
+def test_file_input_skips_blank_lines_and_comments(
+    dns_server: DnsServer, tmp_path: Path
+) -> None:
+    listing = tmp_path / "domains.txt"
+    listing.write_text(
+        "\ufeff# ministries\nfull.engine.test\n\n  empty.engine.test  # trailing note\n",
+        encoding="utf-8",
+    )
+    lines = check_json(dns_server, "--file", str(listing))
+    assert [line["domain"] for line in lines] == [
+        "full.engine.test",
+        "empty.engine.test",
+    ]
+
+
+@pytest.mark.parametrize("args", [["-"], ["--file", "-"]])
+def test_stdin_input(dns_server: DnsServer, args: list[str]) -> None:
+    lines = check_json(
+        dns_server, *args, stdin="missing.engine.test\nfull.engine.test\n"
+    )
+    assert [line["status"] for line in lines] == ["nxdomain", "ok"]
+
+
+def test_extra_selectors_are_probed(dns_server: DnsServer) -> None:
+    (plain,) = check_json(dns_server, "known.engine.test")
+    (known,) = check_json(
+        dns_server, "--selectors", "only-known,other", "known.engine.test"
+    )
+    assert plain["dkim"]["state"] != "found"
+    assert known["dkim"]["state"] == "found"
+
+
+def test_table_is_aligned_with_one_row_per_domain(dns_server: DnsServer) -> None:
+    done = run_cli(
+        "check",
+        "--nameserver",
+        dns_server.nameserver,
+        *TIMEOUT,
+        "full.engine.test",
+        "missing.engine.test",
+    )
+    assert done.returncode == 0, done.stderr
+    header, *rows = done.stdout.splitlines()
+    assert header.split()[:3] == ["DOMAIN", "STATUS", "SPF"]
+    assert [row.split()[:2] for row in rows] == [
+        ["full.engine.test", "ok"],
+        ["missing.engine.test", "nxdomain"],
+    ]
+    status_column = header.index("STATUS")
+    assert all(row[status_column - 2 : status_column] == "  " for row in rows)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check"],  # no domains
+        ["check", "--file", "x.txt", "full.engine.test"],
+        ["check", "--nameserver", "127.0.0.1:99999", "full.engine.test"],
+        ["check", "--timeout", "0", "full.engine.test"],
+        ["check", "--file", "/nonexistent/domains.txt"],
+        ["frobnicate"],
+        [],
+    ],
+)
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    done = run_cli(*args)
+    assert done.returncode == 2
+    assert "usage:" in done.stderr
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args", [["--help"], ["check", "--help"], ["spf-eval", "--help"]]
+)
+def test_help_works(args: list[str]) -> None:
+    done = run_cli(*args)
+    assert done.returncode == 0
+    assert done.stdout.startswith("usage: python -m scanner")
+
+
+@pytest.mark.parametrize(
+    ("ip", "result"),
+    [("192.0.2.5", "pass"), ("2001:db8::1", "pass"), ("198.51.100.7", "fail")],
+)
+def test_spf_eval_prints_the_receiver_result(
+    dns_server: DnsServer, ip: str, result: str
+) -> None:
+    done = run_cli(
+        "spf-eval",
+        "--nameserver",
+        dns_server.nameserver,
+        *TIMEOUT,
+        "full.engine.test",
+        ip,
+    )
+    assert done.returncode == 0, done.stderr
+    evaluation = json.loads(done.stdout)
+    assert evaluation["result"] == result
