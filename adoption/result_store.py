@@ -2,7 +2,7 @@
 
 Only a result whose content changed adds a ``ResultVersion``; every run adds one small
 ``RunResult`` per domain. ``scanned_at`` is the only field left out of the digest (it changes on
-every scan); it is kept per run as ``RunResult.checked_at`` and put back on export, so an
+every scan); it is kept per run as ``RunResult.checked_offset`` and put back on export, so an
 exported result equals what the scanner printed.
 """
 
@@ -107,6 +107,14 @@ def checked_at(result: dict[str, Any]) -> dt.datetime:
     return timezone.now()
 
 
+def _run_second(run: ScanRun) -> dt.datetime:
+    return run.created_at.replace(microsecond=0)
+
+
+def checked_offset(run: ScanRun, when: dt.datetime) -> int:
+    return int((when - _run_second(run)).total_seconds() // 1)
+
+
 def store_results(
     run: ScanRun, results: Iterable[tuple[Domain, dict[str, Any]]]
 ) -> int:
@@ -122,13 +130,13 @@ def store_results(
                     run=run,
                     domain=domain,
                     version_id=versions[(domain.pk, digest(result))],
-                    checked_at=checked_at(result),
+                    checked_offset=checked_offset(run, checked_at(result)),
                 )
                 for domain, result in pairs
             ],
             update_conflicts=True,
             unique_fields=["run", "domain"],
-            update_fields=["version", "checked_at"],
+            update_fields=["version", "checked_offset"],
         )
     return len(pairs)
 

@@ -102,7 +102,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # timeout so the web, worker and beat processes wait for each other's write locks.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# 4-byte ids: every run adds a row per domain that carries three of them (RunResult); 2**31
+# domains, runs or result versions is far beyond any registry.
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "ja")

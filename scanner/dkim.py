@@ -25,9 +25,6 @@ if TYPE_CHECKING:
     from .context import ScanContext
 
 DkimState = Literal["found", "domainkey_exists", "none", "temperror"]
-# A zone that fails fails every probe the same way; the first few failures say why, and a
-# count says how many more (keeps one dead domain from filling the result with 50 lines).
-MAX_LISTED_PROBE_ERRORS = 3
 # Selectors sharing one TXT set verbatim, when the random-name probe failed, that are taken
 # for a wildcard's answer (see _wildcard_txt).
 WILDCARD_SUSPECT_SHARED = 2
@@ -341,15 +338,20 @@ def _wildcard_txt(seen: Observed) -> tuple[bytes, ...]:
 
 
 def _collect_errors(seen: Observed, errors: list[str]) -> list[str]:
-    """Every DNS failure that leaves the inference open, selector failures summarised."""
+    """Every DNS failure that leaves the inference open, selector failures summarised.
+
+    Selector failures are counted, not listed: which probe saw a timeout and which one was
+    cut short after it depends on timing, and a result must not change when DNS did not
+    (storage keeps one row per distinct result).
+    """
     failed = [probe.error for probe in seen.probes if probe.error]
-    collected = errors + failed[:MAX_LISTED_PROBE_ERRORS]
-    if len(failed) > MAX_LISTED_PROBE_ERRORS:
-        collected.append(
-            f"{len(failed) - MAX_LISTED_PROBE_ERRORS} more selector probes failed"
-        )
+    collected = list(errors)
+    if failed:
+        collected.append(f"selector probes without an answer: {len(failed)}")
     if seen.wildcard_probe.error:
-        collected.append(seen.wildcard_probe.error)
+        # The reason only: the probed name is random, and would make every run's result new.
+        reason = seen.wildcard_probe.error.split(":", 1)[0]
+        collected.append(f"{reason}: random-label wildcard probe")
     if isinstance(seen.adsp, str):
         collected.append(seen.adsp)
     if seen.zone_wildcard is None:

@@ -80,6 +80,11 @@ async def query(ctx: ScanContext, name: str, rdtype: str) -> DnsAnswer:
     key = (name.lower().rstrip("."), rdtype.upper())
     future = ctx.memo.get(key)
     if future is None:
+        silent = _silent_parent(ctx, key[0])
+        if silent is not None:
+            # Worded exactly as if the query had been sent and failed like its domain's did:
+            # which queries were cut short depends on timing, and a result must not.
+            raise TempError(silent, f"{key[0]} {key[1]}")
         future = asyncio.get_running_loop().create_future()
         ctx.memo[key] = future
         try:
@@ -96,6 +101,35 @@ async def query(ctx: ScanContext, name: str, rdtype: str) -> DnsAnswer:
             future.exception()
             raise
     return await asyncio.shield(future)
+
+
+def _silent_parent(ctx: ScanContext, name: str) -> str | None:
+    """How the domain ``name`` is an underscore name of failed, if its servers are silent.
+
+    ``_dmarc.<d>``, ``_domainkey.<d>``, ``<selector>._domainkey.<d>``... live in <d>'s zone
+    (RFC 8552 attribute leaves). When this run already saw <d>'s apex TXT and MX both fail,
+    asking them too only waits out more timeouts: a lame domain would cost one lifetime per
+    dependent step (the selector probes after ``_domainkey``) instead of one in all. Failing
+    them is a ``temperror`` like the apex's, never a ``none`` (SPEC-BRIEF 7.3).
+    """
+    labels = name.split(".")
+    for index, label in enumerate(labels[:-1]):
+        if label.startswith("_"):
+            parent = ".".join(labels[index + 1 :])
+            txt = ctx.memo.get((parent, "TXT"))
+            if _failed(txt) and _failed(ctx.memo.get((parent, "MX"))):
+                error = txt.exception() if txt is not None else None
+                return error.reason if isinstance(error, TempError) else "timeout"
+    return None
+
+
+def _failed(future: asyncio.Future[DnsAnswer] | None) -> bool:
+    return (
+        future is not None
+        and future.done()
+        and not future.cancelled()
+        and isinstance(future.exception(), TempError)
+    )
 
 
 async def _resolve(ctx: ScanContext, name: str, rdtype: str) -> DnsAnswer:

@@ -31,8 +31,9 @@ def broker():
     server.stop()
 
 
-def new_run(server) -> ScanRun:
-    with override_settings(SCANNER_NAMESERVERS=[server.nameserver], SCANNER_TIMEOUT=0.3, SCANNER_RETRIES=0):
+def new_run(server, timeout: float = 1.0) -> ScanRun:
+    """A run over the loopback server; generous timeouts unless the test wants DNS to fail."""
+    with override_settings(SCANNER_NAMESERVERS=[server.nameserver], SCANNER_TIMEOUT=timeout, SCANNER_RETRIES=1):
         return scanning.create_run(chunk_size=CHUNK, dispatch=False)
 
 
@@ -115,7 +116,7 @@ def test_redis_restart_mid_run_completes_the_run(broker, dns_server_factory):
 def test_dns_server_stopping_mid_run_gives_temperror_and_the_run_completes(broker, dns_server_factory):
     make_registry(COUNT)
     dns = dns_server_factory(zone_texts=[zone_text(COUNT)], delay_ms=40)
-    run = new_run(dns)
+    run = new_run(dns, timeout=0.3)
     env = {"CELERY_BROKER_URL": broker.url}
     with celery_worker(**env):
         send_task("adoption.tasks.start_run", [run.pk], **env)

@@ -44,7 +44,7 @@ def viewer(db, client):
 @pytest.fixture
 def dns_settings(dns_server_factory):
     server = dns_server_factory(zone_texts=[zone_text(COUNT)])
-    with override_settings(SCANNER_NAMESERVERS=[server.nameserver], SCANNER_TIMEOUT=0.5, SCANNER_RETRIES=1):
+    with override_settings(SCANNER_NAMESERVERS=[server.nameserver], SCANNER_TIMEOUT=1.0, SCANNER_RETRIES=1):
         yield server
 
 

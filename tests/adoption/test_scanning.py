@@ -35,7 +35,7 @@ def pipeline_dns(dns_server_factory):
     def start(**zone_args):
         server = dns_server_factory(zone_texts=[zone_text(COUNT, **zone_args)])
         return override_settings(
-            SCANNER_NAMESERVERS=[server.nameserver], SCANNER_TIMEOUT=0.5, SCANNER_RETRIES=1
+            SCANNER_NAMESERVERS=[server.nameserver], SCANNER_TIMEOUT=1.0, SCANNER_RETRIES=1
         )
 
     return start

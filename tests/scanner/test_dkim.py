@@ -449,7 +449,7 @@ def test_servfail_at_domainkey_is_temperror_not_none(scan: Any) -> None:
     result = dkim(scan, "servfail.dkim.test")
     assert (result.state, result.evidence) == ("temperror", "dns_error")
     assert result.errors[0] == "servfail: _domainkey.servfail.dkim.test TXT"
-    assert f"{len(DEFAULT_SELECTORS) - 3} more selector probes failed" in result.errors
+    assert f"selector probes without an answer: {len(DEFAULT_SELECTORS)}" in result.errors
     assert (
         len(result.errors) < 10
     )  # a dead zone is summarised, not listed probe by probe
@@ -460,7 +460,7 @@ def test_timeout_on_one_selector_does_not_hide_a_found_key(
 ) -> None:
     result = dkim(scan, "partial.dkim.test", options=scan_options)
     assert result.state == "found"
-    assert "timeout: s1._domainkey.partial.dkim.test TXT" in result.errors
+    assert "selector probes without an answer: 1" in result.errors
 
 
 def test_sha1_only_and_non_email_keys_carry_their_problems(scan: Any) -> None:
@@ -502,7 +502,7 @@ def _assess(probes: list[Probe]) -> DkimResult:
     nodata = DnsAnswer(
         "_domainkey.x.dkim.test", "TXT", "nodata", "_domainkey.x.dkim.test"
     )
-    failed = _probe("random16labelxyz", None, "timeout: random TXT")
+    failed = _probe("random16labelxyz", None, "timeout: random-label wildcard probe")
     seen = Observed(nodata, probes, failed, False, False)
     return assess_probes(seen, tuple(p.selector for p in probes), [], [])
 
@@ -513,7 +513,7 @@ def test_failed_wildcard_probe_does_not_turn_a_shared_key_into_found(
     shared = f"v=DKIM1; p={keys['rsa2048']}".encode()
     result = _assess([_probe(name, shared) for name in ("google", "s1", "k1")])
     assert (result.state, result.wildcard_answered) == ("temperror", 3)
-    assert "timeout: random TXT" in result.errors
+    assert "timeout: random-label wildcard probe" in result.errors
 
 
 def test_failed_wildcard_probe_still_finds_a_key_of_its_own(

@@ -1,0 +1,179 @@
+"""End-to-end scan run benchmark: registry → Celery (Redis) → scanner → PostgreSQL.
+
+Generates N registry domains and their zones (bench/zonegen.py), serves them from a loopback
+DNS server process, and measures with one worker (prefork, concurrency 2):
+- the bare scanner over the same list (one process, one cache), for the 2× target;
+- a first run and an unchanged second run: wall time, rows and bytes stored per run
+  (PostgreSQL's own pg_total_relation_size of the result tables, indexes included).
+
+    .venv/bin/python bench/pipeline.py --domains 10000
+
+Needs PostgreSQL and Redis (defaults: 127.0.0.1, trust auth); it drops and recreates the
+database named in --database-url. Never run as a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import zonegen  # noqa: E402
+
+RESULT_TABLES = ("adoption_runresult", "adoption_resultversion")
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def recreate_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def start_dns(zones: Path, port: int, delay_ms: float) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "tests.dnsserver", "--zones", str(zones), "--port", str(port)]
+    if delay_ms:
+        command += ["--delay-ms", str(delay_ms)]
+    process = subprocess.Popen(command, cwd=ROOT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return process
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("DNS server did not start")
+
+
+def relation_bytes() -> dict[str, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        sizes = {}
+        for table in RESULT_TABLES:
+            cursor.execute("SELECT pg_total_relation_size(%s), count(*) FROM " + table, [table])  # noqa: S608
+            size, rows = cursor.fetchone()
+            sizes[table] = size
+            sizes[table + ".rows"] = rows
+        return sizes
+
+
+def run_once(label: str, chunk_size: int) -> tuple[float, dict[str, int]]:
+    from django.db import transaction
+
+    from adoption import scanning
+    from adoption.models import ScanRun
+
+    before = relation_bytes()
+    start = time.perf_counter()
+    with transaction.atomic():
+        run = scanning.create_run(chunk_size=chunk_size)
+    while ScanRun.objects.get(pk=run.pk).is_active:
+        time.sleep(0.2)
+    elapsed = time.perf_counter() - start
+    run = ScanRun.objects.get(pk=run.pk)
+    after = relation_bytes()
+    delta = {key: after[key] - before[key] for key in after}
+    print(
+        f"{label}: {run.state}, {run.domains_done} domains in {elapsed:.1f} s "
+        f"({run.domains_done / elapsed:.0f} domains/s), temperror {run.temperror_count}, "
+        f"nxdomain {run.nxdomain_count}"
+    )
+    for table in RESULT_TABLES:
+        rows = delta[table + ".rows"]
+        print(
+            f"  {table}: +{rows} rows, +{delta[table] / 1024:.0f} KiB"
+            + (f" ({delta[table] / max(run.domains_done, 1):.0f} bytes per domain)")
+        )
+    return elapsed, delta
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--domains", type=int, default=10_000)
+    parser.add_argument("--delay-ms", type=float, default=0.0)
+    parser.add_argument("--concurrency", type=int, default=2, help="worker processes")
+    parser.add_argument("--chunk-size", type=int, default=0, help="default: scanning.CHUNK_SIZE")
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/adoption_bench_pipeline")
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/13")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
+    plan = zonegen.write(tmp / "zones", args.domains)
+    port = free_port()
+    env = {
+        "DATABASE_URL": args.database_url,
+        "CELERY_BROKER_URL": args.broker,
+        "SECRET_KEY": "bench-only",
+        "SCANNER_NAMESERVERS": f"127.0.0.1:{port}",
+        "SCANNER_TIMEOUT": "1.0",
+        "SCANNER_RETRIES": "1",
+        "SCANNER_CONCURRENCY": "200",
+        "VAR_DIR": str(tmp / "var"),
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "adoption.settings"
+    recreate_database(args.database_url)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True)
+    import redis
+
+    redis.Redis.from_url(args.broker).flushdb()
+    dns = start_dns(tmp / "zones", port, args.delay_ms)
+    worker = None
+    try:
+        import django
+
+        django.setup()
+        from adoption import scanning
+        from adoption.models import Domain
+
+        Domain.objects.bulk_create(Domain(name=d, unicode_name=d) for d in plan.domains)
+        print(f"{args.domains} domains, zone mix {plan.counts}, delay {args.delay_ms} ms")
+
+        from scanner import check_domains_sync
+
+        options = scanning.options_of(scanning.ScanRun(options=scanning.scan_options_from_settings()))
+        start = time.perf_counter()
+        check_domains_sync(plan.domains, options)
+        bare = time.perf_counter() - start
+        print(f"bare scanner (one process): {bare:.1f} s ({args.domains / bare:.0f} domains/s)")
+
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "adoption", "worker", "--loglevel=WARNING",
+             f"--concurrency={args.concurrency}", "--queues=default,scans"],
+            cwd=ROOT, start_new_session=True,
+        )
+        chunk = args.chunk_size or scanning.CHUNK_SIZE
+        first, _ = run_once(f"run 1 (first, chunk {chunk})", chunk)
+        second, _ = run_once("run 2 (unchanged)", chunk)
+        print(f"pipeline / bare scanner: first {first / bare:.2f}×, second {second / bare:.2f}×")
+    finally:
+        if worker is not None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=60)
+        dns.terminate()
+        dns.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
