@@ -13,4 +13,4 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
 RUN useradd --create-home --uid 1000 app && mkdir -p /app/var && chown app /app/var
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "adoption.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "adoption.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]

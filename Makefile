@@ -26,7 +26,7 @@ run: $(VENV)/.installed
 	@echo ""
 	@echo "  Dashboard: http://127.0.0.1:$(PORT)/   (Ctrl-C stops web, worker and beat)"
 	@echo ""
-	DEBUG=true PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
+	DEBUG=true DASHBOARD_PUBLIC=$${DASHBOARD_PUBLIC:-true} PORT=$(PORT) $(BIN)/honcho -f Procfile.dev start
 
 ## Lint, types, migrations check and the whole test suite (DATABASE_URL / CELERY_BROKER_URL if set).
 test: $(VENV)/.installed-dev

@@ -176,12 +176,15 @@ def finish_run_if_complete(run_id: int) -> bool:
 
 
 def finalise_run(run_id: int) -> None:
-    """finishing → done: counts, the report, and its e-mail. Safe to call again."""
-    from . import reports
+    """finishing → done: counts, the dashboard's tallies, the report and its e-mail.
+    Safe to call again."""
+    from . import reports, tallies
 
     complete_run(run_id)
     run = ScanRun.objects.get(pk=run_id)
     if run.state == State.DONE:
+        # Counted here, once, so no viewer of the dashboard pays for counting a new run.
+        tallies.tally_run(run)
         reports.send_report_later(reports.build_report(run))
 
 

@@ -8,6 +8,7 @@ With no environment at all the project runs on SQLite and Celery's filesystem tr
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -100,7 +101,10 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so a real Celery worker process can see the test database too; a
     # timeout so the web, worker and beat processes wait for each other's write locks.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    # Per process, so two test runs on one machine never share (and delete) one file.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(VAR_DIR / f"test-db-{os.getpid()}.sqlite3")
+    }
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 # 4-byte ids: every run adds a row per domain that carries three of them (RunResult); 2**31
 # domains, runs or result versions is far beyond any registry.

@@ -5,7 +5,7 @@ from django.urls import include, path
 from .views import home
 
 urlpatterns = [
-    path("", home.home, name="home"),
+    path("", include("adoption.urls_dashboard")),
     path("healthz", home.healthz, name="healthz"),
     path("registry/", include("adoption.urls_registry")),
     path("runs/", include("adoption.urls_runs")),

@@ -112,6 +112,8 @@ def _silent_parent(ctx: ScanContext, name: str) -> str | None:
     dependent step (the selector probes after ``_domainkey``) instead of one in all. Failing
     them is a ``temperror`` like the apex's, never a ``none`` (SPEC-BRIEF 7.3).
     """
+    if "_" not in name:
+        return None
     labels = name.split(".")
     for index, label in enumerate(labels[:-1]):
         if label.startswith("_"):

@@ -5,13 +5,15 @@ first queries go out together, SPEC-BRIEF 8.4) and derives the domain's ``status
 apex TXT and MX lookups, which the SPF and MX checks make anyway (the run's memo answers the
 second asker). :func:`check_domains` streams results for a whole list with one ScanContext, a
 bounded number of domains in flight and a memo pruned as domains finish, so memory stays flat
-however long the list; then it re-checks the domains that met a DNS failure once more, with a
-fresh cache and a doubled timeout (SPEC-BRIEF 7.2), before yielding them.
+however long the list. Once every input has been started, it re-checks the domains that met
+a DNS failure once more, with a fresh cache and a doubled timeout (SPEC-BRIEF 7.2), before
+yielding them; the retries overlap the last first-pass domains instead of waiting for them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import sys
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Sequence
@@ -21,7 +23,7 @@ from .adsp import check_adsp
 from .context import ScanContext
 from .dkim import check_dkim
 from .dmarc import check_dmarc
-from .dnsio import query
+from .dnsio import DnsAnswer, query
 from .errors import ScanError, TempError
 from .extras import check_bimi, check_mta_sts, check_tls_rpt
 from .mx import check_mx
@@ -47,6 +49,9 @@ FD_HEADROOM = 256
 RETRY_TIMEOUT_FACTOR = 2.0  # SPEC-BRIEF 7.2: the end-of-run retry gets a longer timeout
 
 
+Lookup = asyncio.Task[DnsAnswer]
+
+
 async def check_domain(
     domain: str, ctx: ScanContext, selectors: Sequence[str] = ()
 ) -> DomainResult:
@@ -55,14 +60,31 @@ async def check_domain(
         name = normalize_domain(domain)
     except InvalidDomain as error:
         return invalid_input(domain, f"invalid_domain: {error.code}: {error}")
-    # Two gathers of at most six, so every value keeps its type (asyncio.gather's overloads
-    # stop at six); cancelling the outer one cancels every check.
+    # The apex lookups are sent before any check's: a silent domain then fails first, and
+    # dnsio fails the checks' later lookups of its underscore names at once (one timeout
+    # per domain, not one per dependent step). Two gathers of at most six keep every value
+    # typed (asyncio.gather's overloads stop at six); cancelling the outer one cancels all.
+    apex = ask_apex(name, ctx)
+    try:
+        return await _checked(domain, name, ctx, selectors, apex)
+    finally:
+        for lookup in apex:  # done already, unless this check was cancelled early
+            lookup.cancel()
+
+
+async def _checked(
+    domain: str,
+    name: str,
+    ctx: ScanContext,
+    selectors: Sequence[str],
+    apex: tuple[Lookup, Lookup],
+) -> DomainResult:
     (
         ((status, errors), spf, dmarc, dkim, adsp, mx),
         (sender_id, mta_sts, tls_rpt, bimi, wildcard),
     ) = await asyncio.gather(
         asyncio.gather(
-            apex_status(name, ctx),
+            judge_apex(*apex),
             check_spf(name, ctx),
             check_dmarc(name, ctx),
             check_dkim(name, ctx, selectors),
@@ -107,27 +129,47 @@ def invalid_input(text: str, reason: str) -> DomainResult:
     )
 
 
-async def apex_status(name: str, ctx: ScanContext) -> tuple[Status, tuple[str, ...]]:
-    """``nxdomain`` if the apex does not exist; ``error`` if neither TXT nor MX was answered.
+def ask_apex(name: str, ctx: ScanContext) -> tuple[Lookup, Lookup]:
+    """Start the apex TXT and MX lookups now (the checks that need them share them)."""
+    lookups = (
+        asyncio.ensure_future(query(ctx, name, "TXT")),
+        asyncio.ensure_future(query(ctx, name, "MX")),
+    )
+    for lookup in lookups:  # a cancelled check_domain must not leave "never retrieved"
+        lookup.add_done_callback(_retrieve)
+    return lookups
 
-    RFC 8020: NXDOMAIN at the apex means nothing at or below it exists. One answered lookup
-    is enough to know the name is there; both failing leaves the domain unknown (SPEC-BRIEF
-    7.3), and every protocol check then reports its own ``temperror``.
+
+def _retrieve(lookup: Lookup) -> None:
+    if not lookup.cancelled():
+        lookup.exception()
+
+
+async def apex_status(name: str, ctx: ScanContext) -> tuple[Status, tuple[str, ...]]:
+    """``nxdomain`` if the apex does not exist; ``error`` if neither TXT nor MX was answered."""
+    return await judge_apex(*ask_apex(name, ctx))
+
+
+async def judge_apex(txt: Lookup, mx: Lookup) -> tuple[Status, tuple[str, ...]]:
+    """RFC 8020: NXDOMAIN at the apex means nothing at or below it exists.
+
+    One answered lookup is enough to know the name is there; both failing leaves the domain
+    unknown (SPEC-BRIEF 7.3), and every protocol check then reports its own ``temperror``.
     """
-    errors: list[str] = []
-    exists = False
-    for rdtype in ("TXT", "MX"):
-        try:
-            answer = await query(ctx, name, rdtype)
-        except TempError as error:
-            errors.append(f"apex {rdtype}: {error.reason}")
-            continue
-        if not answer.exists:
-            return "nxdomain", ()
-        exists = True
-    if exists:
-        return "ok", ()
-    return "error", tuple(errors)
+    outcomes = await asyncio.gather(_outcome(txt, "TXT"), _outcome(mx, "MX"))
+    if "nxdomain" in outcomes:
+        return "nxdomain", ()
+    errors = tuple(outcome for outcome in outcomes if outcome.startswith("apex "))
+    if len(errors) == len(outcomes):
+        return "error", errors
+    return "ok", ()
+
+
+async def _outcome(lookup: Lookup, rdtype: str) -> str:
+    try:
+        return (await lookup).outcome
+    except TempError as error:
+        return f"apex {rdtype}: {error.reason}"
 
 
 # --- many domains ----------------------------------------------------------------------------
@@ -162,30 +204,19 @@ async def scan_indexed(
     options: ScanOptions,
     ctx: ScanContext | None = None,
 ) -> AsyncGenerator[tuple[int, DomainResult], None]:
-    """(index, result) pairs as they complete: one pass over ``items`` with one context."""
-    context = ctx if ctx is not None else ScanContext.create(options)
-    limit = domains_in_flight(options)
-    queue: asyncio.Queue[tuple[int, DomainResult] | _WorkerEnd] = asyncio.Queue(
-        maxsize=limit
-    )
-    source: Iterator[tuple[int, Item]] = iter(items)
+    """(index, result) pairs as they complete, the end-of-run retry included.
 
-    async def worker() -> None:
-        try:
-            for index, item in source:  # one shared iterator: each item is taken once
-                await queue.put((index, await check_item(item, context)))
-        # Not handled here: carried to the consumer, which re-raises it.
-        except Exception as error:
-            await queue.put(_WorkerEnd(error))
-            return
-        await queue.put(_WorkerEnd(None))
-
-    workers = [asyncio.create_task(worker()) for _ in range(limit)]
+    A fixed pool of workers takes items from ``items`` (lazily, so memory stays flat); once
+    it is exhausted, idle workers re-check the domains that met a DNS failure, with a fresh
+    context and a doubled timeout (SPEC-BRIEF 7.2), while the last first-pass domains finish.
+    """
+    pool = _Pool(iter(items), options, ctx)
+    workers = [asyncio.create_task(pool.worker()) for _ in range(pool.limit)]
     finished: set[str] = set()
     try:
         running = len(workers)
         while running:
-            entry = await queue.get()
+            entry = await pool.results.get()
             if isinstance(entry, _WorkerEnd):
                 if entry.error is not None:
                     raise entry.error  # a bug in a check: fail loudly, never drop domains
@@ -193,7 +224,7 @@ async def scan_indexed(
                 continue
             finished.add(entry[1].domain)
             if len(finished) >= PRUNE_EVERY:
-                prune_memo(context, finished)
+                prune_memo(pool.first, finished)
                 finished.clear()
             yield entry
     finally:
@@ -202,6 +233,81 @@ async def scan_indexed(
         for task in workers:
             task.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+        pool.close(own_first=ctx is None)
+
+
+class _Pool:
+    """The work of one run: new items first, then the retries, for a fixed set of workers."""
+
+    def __init__(
+        self,
+        source: Iterator[tuple[int, Item]],
+        options: ScanOptions,
+        ctx: ScanContext | None,
+    ) -> None:
+        self.source = source
+        self.options = options
+        self.first = ctx if ctx is not None else ScanContext.create(options)
+        self.second: ScanContext | None = None
+        self.limit = domains_in_flight(options)
+        self.results: asyncio.Queue[tuple[int, DomainResult] | _WorkerEnd] = (
+            asyncio.Queue(maxsize=self.limit)
+        )
+        self.exhausted = False
+        self.in_first_pass = 0  # taken, not finished: each may still add a retry
+        self.retry: collections.deque[tuple[int, Item]] = collections.deque()
+        self.changed = asyncio.Event()
+
+    async def worker(self) -> None:
+        try:
+            while True:
+                job = self._next()
+                if job is None:
+                    if not self.in_first_pass:
+                        break  # nothing left, and nothing running can add a retry
+                    self.changed.clear()
+                    await self.changed.wait()
+                    continue
+                index, item, ctx = job
+                result = await check_item(item, ctx)
+                if ctx is self.first:
+                    self.in_first_pass -= 1
+                    self.changed.set()
+                    if self.options.retry_temperror and result.has_temperror:
+                        self.retry.append((index, item))
+                        continue
+                await self.results.put((index, result))
+        # Not handled here: carried to the consumer, which re-raises it.
+        except Exception as error:
+            await self.results.put(_WorkerEnd(error))
+            return
+        await self.results.put(_WorkerEnd(None))
+
+    def _next(self) -> tuple[int, Item, ScanContext] | None:
+        if not self.exhausted:
+            entry = next(self.source, None)
+            if entry is not None:
+                self.in_first_pass += 1
+                return entry[0], entry[1], self.first
+            self.exhausted = True
+        if self.retry:
+            index, item = self.retry.popleft()
+            return index, item, self._second()
+        return None
+
+    def _second(self) -> ScanContext:
+        if self.second is None:
+            slower = dataclasses.replace(
+                self.options, timeout=self.options.timeout * RETRY_TIMEOUT_FACTOR
+            )
+            self.second = ScanContext.create(slower)
+        return self.second
+
+    def close(self, own_first: bool) -> None:
+        if own_first:
+            self.first.close()  # our sockets; a caller's context stays the caller's
+        if self.second is not None:
+            self.second.close()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -236,8 +342,11 @@ def _below_any(name: str, domains: set[str]) -> bool:
 
 
 def raise_fd_limit(options: ScanOptions) -> None:
-    """Raise the soft RLIMIT_NOFILE towards the hard one: too few descriptors make dnspython
-    report ``NoNameservers`` for queries never sent, i.e. fake temperrors (SPEC-BRIEF 8.4)."""
+    """Raise the soft RLIMIT_NOFILE towards the hard one (SPEC-BRIEF 8.4).
+
+    UDP queries share a few sockets (scanner.stub), but each truncated answer opens a TCP
+    connection; running out of descriptors would turn those into fake temperrors.
+    """
     if sys.platform == "win32":
         return
     import resource
@@ -256,35 +365,11 @@ async def check_domains_indexed(
 ) -> AsyncGenerator[tuple[int, DomainResult], None]:
     """(input index, result) as results complete, with the end-of-run temperror retry."""
     raise_fd_limit(options)
-    retry: list[tuple[int, Item]] = []
-    items: dict[int, Item] | None = {} if options.retry_temperror else None
     # aclosing: leaving early closes the inner generator now, cancelling its checks, instead
     # of whenever the garbage collector finds it.
-    async with aclosing(scan_indexed(_remember(domains, items), options)) as first:
-        async for index, result in first:
-            if items is not None and result.has_temperror:
-                retry.append((index, items.pop(index)))
-                continue
-            if items is not None:
-                items.pop(index, None)
-            yield index, result
-    if retry:
-        slower = dataclasses.replace(
-            options, timeout=options.timeout * RETRY_TIMEOUT_FACTOR
-        )
-        async with aclosing(scan_indexed(retry, slower)) as second:
-            async for index, result in second:
-                yield index, result
-
-
-def _remember(
-    domains: Iterable[Item], items: dict[int, Item] | None
-) -> Iterator[tuple[int, Item]]:
-    """Number the inputs; keep the in-flight ones while a retry may need them again."""
-    for index, item in enumerate(domains):
-        if items is not None:
-            items[index] = item
-        yield index, item
+    async with aclosing(scan_indexed(enumerate(domains), options)) as results:
+        async for pair in results:
+            yield pair
 
 
 async def check_domains(

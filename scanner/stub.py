@@ -144,10 +144,33 @@ class StubResolver:
         self.servers = servers_from(options)
         self.loop = asyncio.get_running_loop()
         self.pools: dict[socket.AddressFamily, list[UdpSocket]] = {}
+        self._outbox: list[tuple[UdpSocket, bytes, Server, asyncio.Future[bytes]]] = []
         self._finalizer = weakref.finalize(self, _close_all, self.pools)
 
     def close(self) -> None:
         self._finalizer()
+
+    def _send_soon(
+        self, udp: UdpSocket, wire: bytes, server: Server, future: asyncio.Future[bytes]
+    ) -> None:
+        """Queue a datagram; every query of this loop iteration leaves in one burst.
+
+        A datagram to a resolver idle in epoll costs the sender its wake-up, several times
+        the send itself; in a burst only the first one pays it (docs/benchmarks.md).
+        """
+        self._outbox.append((udp, wire, server, future))
+        if len(self._outbox) == 1:
+            self.loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        outbox, self._outbox = self._outbox, []
+        for udp, wire, server, future in outbox:
+            if future.done():
+                continue
+            try:
+                udp.sock.sendto(wire, server.address)
+            except OSError as error:  # no route, buffer full: this attempt failed
+                future.set_exception(error)
 
     def _socket(self, family: socket.AddressFamily) -> UdpSocket:
         pool = self.pools.get(family)
@@ -205,13 +228,10 @@ class StubResolver:
         future: asyncio.Future[bytes] = self.loop.create_future()
         udp.waiting[qid] = Waiter(future, server, wire[12 : 12 + len(qname) + 4])
         timer = self.loop.call_later(timeout, _expire, future)
+        self._send_soon(udp, wire, server, future)
         try:
-            udp.sock.sendto(wire, server.address)
             data = await future
-        except (
-            TimeoutError,
-            OSError,
-        ):  # expired, or the send failed (no route, buffer full)
+        except (TimeoutError, OSError):  # expired, or the send failed (no route, full)
             return None
         finally:
             timer.cancel()

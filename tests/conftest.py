@@ -105,7 +105,10 @@ def scan(scan_options: ScanOptions) -> ScanRunner:
     ) -> T:
         async def main() -> T:
             ctx = ScanContext.create(options or scan_options)
-            return await make(ctx)
+            try:
+                return await make(ctx)
+            finally:
+                ctx.close()
 
         return asyncio.run(main())
 

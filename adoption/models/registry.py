@@ -1,12 +1,23 @@
-"""The registry: organisations, groups, domains and their memberships over time.
+"""The registry: organisations, groups, domains and their time in the registry.
 
-Domains are never deleted: retiring keeps the row and dates its membership, so an adoption
-rate for a past date counts the domains that were in the registry then.
+Domains are never deleted. Two kinds of dated rows keep the history, so that an adoption rate
+for a past date counts the domains that were in the registry then:
+
+- :class:`RegistryPeriod`: a span during which a domain was in the registry at all;
+- :class:`Membership`: a span during which a domain was in one group.
+
+Retiring a domain closes its open rows of both kinds; bringing it back opens new ones. The
+query helpers :meth:`DomainQuerySet.in_registry_at` and :meth:`DomainQuerySet.in_registry_on`
+answer "which domains were in the registry (or in group G) then".
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -44,6 +55,43 @@ class Group(models.Model):
         return self.name
 
 
+def _span_covers(end: dt.datetime, *, inclusive_end: bool) -> Q:
+    """Rows whose [joined_at, left_at) span contains the instant just before/at ``end``."""
+    if inclusive_end:
+        return Q(joined_at__lte=end) & (Q(left_at__isnull=True) | Q(left_at__gt=end))
+    return Q(joined_at__lt=end) & (Q(left_at__isnull=True) | Q(left_at__gte=end))
+
+
+class DomainQuerySet(models.QuerySet["Domain"]):
+    def in_registry_at(
+        self, when: dt.datetime, group: Group | int | None = None
+    ) -> DomainQuerySet:
+        """Domains in the registry (or in ``group``) at the instant ``when``."""
+        return self._present(_span_covers(when, inclusive_end=True), group)
+
+    def in_registry_on(
+        self, day: dt.date, group: Group | int | None = None
+    ) -> DomainQuerySet:
+        """Domains in the registry (or in ``group``) at the end of ``day``.
+
+        The day is read in the current time zone (``TIME_ZONE``, Asia/Tokyo by default): a
+        domain retired at 15:00 on ``day`` is not counted; one added then is.
+        """
+        next_midnight = dt.datetime.combine(
+            day + dt.timedelta(days=1),
+            dt.time.min,
+            tzinfo=timezone.get_current_timezone(),
+        )
+        return self._present(_span_covers(next_midnight, inclusive_end=False), group)
+
+    def _present(self, covers: Q, group: Group | int | None) -> DomainQuerySet:
+        if group is None:
+            spans: models.QuerySet[Any] = RegistryPeriod.objects.filter(covers)
+        else:
+            spans = Membership.objects.filter(covers, group=group)
+        return self.filter(Exists(spans.filter(domain=OuterRef("pk"))))
+
+
 class Domain(models.Model):
     name = models.CharField(
         _("domain (A-label)"),
@@ -71,6 +119,8 @@ class Domain(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
 
+    objects = DomainQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("domain")
@@ -83,21 +133,73 @@ class Domain(models.Model):
     def __str__(self) -> str:
         return self.unicode_name or self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A domain created active is in the registry from its ``created_at``.
+
+        Only for one-by-one creation (admin, fixtures): the importer uses ``bulk_create`` and
+        writes its periods itself.
+        """
+        creating = self._state.adding
+        super().save(*args, **kwargs)
+        if creating and self.active:
+            RegistryPeriod.objects.create(domain=self, joined_at=self.created_at)
+
+
+class RegistryPeriod(models.Model):
+    """A span during which a domain was in the registry; ``left_at`` is set when it retires."""
+
+    domain = models.ForeignKey(
+        Domain,
+        verbose_name=_("domain"),
+        on_delete=models.CASCADE,
+        related_name="periods",
+    )
+    joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["domain", "joined_at"]
+        verbose_name = _("period in the registry")
+        verbose_name_plural = _("periods in the registry")
+        constraints = [
+            # A domain is in the registry once at a time.
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=models.Q(left_at__isnull=True),
+                name="registryperiod_one_open",
+            )
+        ]
+        indexes = [
+            # "Domains in the registry on date D" (in_registry_on without a group).
+            models.Index(fields=["joined_at", "left_at"], name="registryperiod_span"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain} {self.joined_at:%Y-%m-%d}–{self.left_at or ''}"
+
 
 class Membership(models.Model):
     """A domain's time in a group: ``left_at`` is set when it leaves, never deleted."""
 
     domain = models.ForeignKey(
-        Domain, on_delete=models.CASCADE, related_name="memberships"
+        Domain,
+        verbose_name=_("domain"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
     group = models.ForeignKey(
-        Group, on_delete=models.CASCADE, related_name="memberships"
+        Group,
+        verbose_name=_("group"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
-    joined_at = models.DateTimeField(default=timezone.now)
-    left_at = models.DateTimeField(null=True, blank=True)
+    joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
 
     class Meta:
         ordering = ["group", "domain"]
+        verbose_name = _("group membership")
+        verbose_name_plural = _("group memberships")
         constraints = [
             # At most one open membership per domain and group.
             models.UniqueConstraint(

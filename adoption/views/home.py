@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .. import health, registry
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "adoption/home.html", {"summary": registry.summary()})
+from .. import health
 
 
 @never_cache

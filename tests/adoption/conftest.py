@@ -14,8 +14,18 @@ def registry(db: None) -> list[Domain]:
     agencies = Group.objects.create(name="外局", name_en="External agencies")
     domains = []
     for name, org_ja, org_en, groups in [
-        ("soumu.go.jp", "総務省", "Ministry of Internal Affairs and Communications", [ministries]),
-        ("mlit.go.jp", "国土交通省", "Ministry of Land, Infrastructure, Transport and Tourism", [ministries]),
+        (
+            "soumu.go.jp",
+            "総務省",
+            "Ministry of Internal Affairs and Communications",
+            [ministries],
+        ),
+        (
+            "mlit.go.jp",
+            "国土交通省",
+            "Ministry of Land, Infrastructure, Transport and Tourism",
+            [ministries],
+        ),
         ("kaiho.mlit.go.jp", "海上保安庁", "Japan Coast Guard", [ministries, agencies]),
     ]:
         org = Organisation.objects.create(name_ja=org_ja, name_en=org_en)

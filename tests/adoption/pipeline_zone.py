@@ -27,18 +27,24 @@ def zone_text(count: int, *, reject_from: int | None = None) -> str:
         if i % 10 == 9:
             continue  # NXDOMAIN: a registry domain that does not exist
         label = f"d{i:03d}"
-        lines.append(f'{label} MX 10 mx.{ORIGIN}.')
+        lines.append(f"{label} MX 10 mx.{ORIGIN}.")
         if i % 2 == 0:
             lines.append(f'{label} TXT "v=spf1 ip4:192.0.2.{i % 250} -all"')
         if i % 3 == 0:
-            policy = "reject" if reject_from is not None and i >= reject_from else "none"
-            lines.append(f'_dmarc.{label} TXT "v=DMARC1; p={policy}; rua=mailto:d@{ORIGIN}"')
+            policy = (
+                "reject" if reject_from is not None and i >= reject_from else "none"
+            )
+            lines.append(
+                f'_dmarc.{label} TXT "v=DMARC1; p={policy}; rua=mailto:d@{ORIGIN}"'
+            )
     lines.append("mx A 192.0.2.25")
     return "\n".join(lines) + "\n"
 
 
 def make_registry(count: int, group_name: str = "テスト") -> list[Domain]:
-    group, _ = Group.objects.get_or_create(name=group_name, defaults={"name_en": "Test"})
+    group, _ = Group.objects.get_or_create(
+        name=group_name, defaults={"name_en": "Test"}
+    )
     domains = []
     for i in range(count):
         name = domain_name(i)

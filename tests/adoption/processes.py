@@ -112,8 +112,19 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--loglevel", "warning"],
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--loglevel",
+                "warning",
+            ],
             stdout=subprocess.DEVNULL,
         )
         import redis
@@ -143,6 +154,19 @@ def send_task(name: str, args: list[object], **env: str) -> None:
     import json
 
     subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "adoption", "call", name, f"--args={json.dumps(args)}"],
-        cwd=ROOT, env=worker_env(**env), check=True, capture_output=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "adoption",
+            "call",
+            name,
+            f"--args={json.dumps(args)}",
+        ],
+        cwd=ROOT,
+        env=worker_env(**env),
+        check=True,
+        capture_output=True,
+        timeout=60,
     )

@@ -6,7 +6,9 @@ from django.core.exceptions import ImproperlyConfigured
 from adoption.env import env_bool, env_float, env_int, env_list, env_secret
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("true", True), ("1", True), ("False", False), ("0", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("true", True), ("1", True), ("False", False), ("0", False)]
+)
 def test_env_bool_accepts_only_true_false_one_zero(monkeypatch, raw, expected):
     monkeypatch.setenv("FLAG", raw)
     assert env_bool("FLAG", not expected) is expected

@@ -33,7 +33,11 @@ def broker():
 
 def new_run(server, timeout: float = 1.0) -> ScanRun:
     """A run over the loopback server; generous timeouts unless the test wants DNS to fail."""
-    with override_settings(SCANNER_NAMESERVERS=[server.nameserver], SCANNER_TIMEOUT=timeout, SCANNER_RETRIES=1):
+    with override_settings(
+        SCANNER_NAMESERVERS=[server.nameserver],
+        SCANNER_TIMEOUT=timeout,
+        SCANNER_RETRIES=1,
+    ):
         return scanning.create_run(chunk_size=CHUNK, dispatch=False)
 
 
@@ -49,9 +53,15 @@ def assert_complete_exactly_once(run_id: int) -> None:
     run = run_state(run_id)
     assert run.state == ScanRun.State.DONE, (run.state, run.error)
     assert run.domains_total == COUNT
-    rows = list(RunResult.objects.filter(run_id=run_id).values_list("domain_id", flat=True))
+    rows = list(
+        RunResult.objects.filter(run_id=run_id).values_list("domain_id", flat=True)
+    )
     assert len(rows) == len(set(rows)) == COUNT
-    assert not ScanChunk.objects.filter(run_id=run_id).exclude(state=ScanChunk.State.DONE).exists()
+    assert (
+        not ScanChunk.objects.filter(run_id=run_id)
+        .exclude(state=ScanChunk.State.DONE)
+        .exists()
+    )
 
 
 def watchdog_until_finished(run_id: int, env: dict[str, str], rounds: int = 10) -> None:
@@ -73,13 +83,17 @@ def test_two_workers_share_a_run(broker, dns_server_factory):
         send_task("adoption.tasks.start_run", [run.pk], **env)
         assert wait_for(lambda: finished(run.pk), timeout=120)
     assert_complete_exactly_once(run.pk)
-    workers = {c.started_at is not None for c in ScanChunk.objects.filter(run_id=run.pk)}
+    workers = {
+        c.started_at is not None for c in ScanChunk.objects.filter(run_id=run.pk)
+    }
     assert workers == {True}
 
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_sigkill_of_a_worker_mid_run_still_stores_every_domain_once(broker, dns_server_factory):
+def test_sigkill_of_a_worker_mid_run_still_stores_every_domain_once(
+    broker, dns_server_factory
+):
     make_registry(COUNT)
     dns = dns_server_factory(zone_texts=[zone_text(COUNT)], delay_ms=40)
     run = new_run(dns)
@@ -113,7 +127,9 @@ def test_redis_restart_mid_run_completes_the_run(broker, dns_server_factory):
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_dns_server_stopping_mid_run_gives_temperror_and_the_run_completes(broker, dns_server_factory):
+def test_dns_server_stopping_mid_run_gives_temperror_and_the_run_completes(
+    broker, dns_server_factory
+):
     make_registry(COUNT)
     dns = dns_server_factory(zone_texts=[zone_text(COUNT)], delay_ms=40)
     run = new_run(dns, timeout=0.3)
@@ -126,5 +142,7 @@ def test_dns_server_stopping_mid_run_gives_temperror_and_the_run_completes(broke
     assert_complete_exactly_once(run.pk)
     run = run_state(run.pk)
     assert 0 < run.temperror_count < COUNT
-    spf_states = set(RunResult.objects.filter(run=run).values_list("version__spf_state", flat=True))
+    spf_states = set(
+        RunResult.objects.filter(run=run).values_list("version__spf_state", flat=True)
+    )
     assert "temperror" in spf_states and "valid" in spf_states

@@ -4,15 +4,19 @@ no random probe labels, no timestamps, no timing-dependent error texts may reach
 
 from __future__ import annotations
 
-from scanner import ScanOptions, check_domains_sync
-
 from adoption.result_store import digest
+from scanner import ScanOptions, check_domains_sync
 
 from ..scanner.test_schema import DOMAINS
 
 
 def _scan(server) -> dict[str, dict]:
-    options = ScanOptions(nameservers=((server.host, server.port),), timeout=0.5, retries=1, retry_temperror=False)
+    options = ScanOptions(
+        nameservers=((server.host, server.port),),
+        timeout=0.5,
+        retries=1,
+        retry_temperror=False,
+    )
     return {r.domain: r.to_json() for r in check_domains_sync(DOMAINS, options)}
 
 

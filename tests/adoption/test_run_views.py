@@ -29,7 +29,9 @@ def eager():
 
 @pytest.fixture
 def staff(db, client):
-    user = get_user_model().objects.create_user("staff", "staff@example.jp", "pw", is_staff=True)
+    user = get_user_model().objects.create_user(
+        "staff", "staff@example.jp", "pw", is_staff=True
+    )
     client.force_login(user)
     return user
 
@@ -44,7 +46,9 @@ def viewer(db, client):
 @pytest.fixture
 def dns_settings(dns_server_factory):
     server = dns_server_factory(zone_texts=[zone_text(COUNT)])
-    with override_settings(SCANNER_NAMESERVERS=[server.nameserver], SCANNER_TIMEOUT=1.0, SCANNER_RETRIES=1):
+    with override_settings(
+        SCANNER_NAMESERVERS=[server.nameserver], SCANNER_TIMEOUT=1.0, SCANNER_RETRIES=1
+    ):
         yield server
 
 
@@ -73,12 +77,20 @@ def test_viewers_cannot_start_a_scan(client, viewer):
 
 
 @pytest.mark.django_db
-def test_staff_scan_now_queues_a_run_and_sends_its_task_after_commit(client, staff, django_capture_on_commit_callbacks):
+def test_staff_scan_now_queues_a_run_and_sends_its_task_after_commit(
+    client, staff, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post(reverse("runs:scan_now"), {"group": ""})
     run = ScanRun.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("runs:detail", args=[run.pk])
-    assert run.state == ScanRun.State.QUEUED and run.started_by == staff and run.group is None
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "runs:detail", args=[run.pk]
+    )
+    assert (
+        run.state == ScanRun.State.QUEUED
+        and run.started_by == staff
+        and run.group is None
+    )
     assert len(callbacks) == 1
     again = client.post(reverse("runs:scan_now"), {"group": ""}, follow=True)
     assert ScanRun.objects.count() == 1
@@ -93,16 +105,33 @@ def test_run_page_shows_progress_and_the_report(client, viewer, finished_run):
     assert "pipeline.test" in html  # the NXDOMAIN domains are listed as unmeasured
     progress = client.get(reverse("runs:progress", args=[finished_run.pk])).json()
     assert progress == {
-        "id": finished_run.pk, "state": "done", "state_label": "done", "active": False,
-        "domains_total": COUNT, "domains_done": COUNT, "percent": 100.0, "temperror": 0,
-        "nxdomain": 1, "finished_at": finished_run.finished_at.isoformat(),
+        "id": finished_run.pk,
+        "state": "done",
+        "state_label": "done",
+        "active": False,
+        "domains_total": COUNT,
+        "domains_done": COUNT,
+        "percent": 100.0,
+        "temperror": 0,
+        "nxdomain": 1,
+        "finished_at": finished_run.finished_at.isoformat(),
     }
 
 
 @pytest.mark.django_db
-def test_report_csv_opens_in_excel_and_neutralises_formulas(client, viewer, finished_run):
+def test_report_csv_opens_in_excel_and_neutralises_formulas(
+    client, viewer, finished_run
+):
     report = RunReport.objects.get(run=finished_run)
-    report.data["changes"] = [{"domain": "=cmd|' /C calc'!A0", "kind": "adopted", "mechanism": "spf", "before": "none", "after": "valid"}]
+    report.data["changes"] = [
+        {
+            "domain": "=cmd|' /C calc'!A0",
+            "kind": "adopted",
+            "mechanism": "spf",
+            "before": "none",
+            "after": "valid",
+        }
+    ]
     report.save()
     response = client.get(reverse("runs:report_csv", args=[finished_run.pk]))
     body = b"".join(response.streaming_content)
@@ -111,7 +140,9 @@ def test_report_csv_opens_in_excel_and_neutralises_formulas(client, viewer, fini
     assert text.splitlines()[0] == "domain,change,mechanism,before,after"
     assert "'=cmd" in text and "\n=cmd" not in text
     assert "unmeasured" in text
-    cp932 = client.get(reverse("runs:report_csv", args=[finished_run.pk]), {"encoding": "cp932"})
+    cp932 = client.get(
+        reverse("runs:report_csv", args=[finished_run.pk]), {"encoding": "cp932"}
+    )
     assert not b"".join(cp932.streaming_content).startswith(b"\xef\xbb\xbf")
 
 
@@ -133,10 +164,14 @@ def test_subscribers_get_the_report_by_email_once(client, viewer, finished_run, 
 
 
 @pytest.mark.django_db
-def test_a_partial_run_can_be_resumed_from_its_page(client, staff, eager, dns_settings, django_capture_on_commit_callbacks):
+def test_a_partial_run_can_be_resumed_from_its_page(
+    client, staff, eager, dns_settings, django_capture_on_commit_callbacks
+):
     make_registry(COUNT)
     run = scanning.create_run(chunk_size=4, dispatch=False)
-    ScanRun.objects.filter(pk=run.pk).update(state=ScanRun.State.PARTIAL, error="gave up")
+    ScanRun.objects.filter(pk=run.pk).update(
+        state=ScanRun.State.PARTIAL, error="gave up"
+    )
     ScanChunk.objects.create(run=run, index=0, domain_ids=_ids(), attempts=3)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("runs:resume", args=[run.pk]))
@@ -190,7 +225,9 @@ def test_scan_command_waits_and_prints_progress(eager, dns_settings):
     call_command("scan", "--wait", "--timeout", "60", stdout=out)
     lines = out.getvalue().splitlines()
     assert lines[0].endswith("queued")
-    assert lines[-1].endswith(f"done: {COUNT} domains, 0 unknown (DNS errors), 1 do not exist")
+    assert lines[-1].endswith(
+        f"done: {COUNT} domains, 0 unknown (DNS errors), 1 do not exist"
+    )
     with pytest.raises(CommandError, match="no group named"):
         call_command("scan", "--group", "nope", stdout=StringIO())
 
@@ -212,6 +249,10 @@ def test_default_schedules_exist_after_migrations():
 
     weekly = PeriodicTask.objects.get(name=WEEKLY_SCAN)
     assert weekly.task == "adoption.tasks.scheduled_scan"
-    assert (weekly.crontab.minute, weekly.crontab.hour, weekly.crontab.day_of_week) == ("0", "3", "mon")
+    assert (weekly.crontab.minute, weekly.crontab.hour, weekly.crontab.day_of_week) == (
+        "0",
+        "3",
+        "mon",
+    )
     assert str(weekly.crontab.timezone) == "Asia/Tokyo"
     assert PeriodicTask.objects.get(name=WATCHDOG).interval.every == 60

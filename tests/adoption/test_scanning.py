@@ -35,7 +35,9 @@ def pipeline_dns(dns_server_factory):
     def start(**zone_args):
         server = dns_server_factory(zone_texts=[zone_text(COUNT, **zone_args)])
         return override_settings(
-            SCANNER_NAMESERVERS=[server.nameserver], SCANNER_TIMEOUT=1.0, SCANNER_RETRIES=1
+            SCANNER_NAMESERVERS=[server.nameserver],
+            SCANNER_TIMEOUT=1.0,
+            SCANNER_RETRIES=1,
         )
 
     return start
@@ -62,11 +64,25 @@ def test_a_run_stores_every_domain_once_and_finishes_with_counts(
     assert run.nxdomain_count == 3  # d009, d019, d029
     assert run.temperror_count == 0
     d000 = RunResult.objects.get(run=run, domain__name=domain_name(0)).version
-    assert (d000.spf_state, d000.spf_all, d000.dmarc_state, d000.dmarc_p) == ("valid", "-all", "valid", "none")
+    assert (d000.spf_state, d000.spf_all, d000.dmarc_state, d000.dmarc_p) == (
+        "valid",
+        "-all",
+        "valid",
+        "none",
+    )
     report = RunReport.objects.get(run=run)
-    assert report.data["headline"]["spf_valid"] == {"numerator": 15, "denominator": 27, "unknown": 0, "percent": 55.6}
+    assert report.data["headline"]["spf_valid"] == {
+        "numerator": 15,
+        "denominator": 27,
+        "unknown": 0,
+        "percent": 55.6,
+    }
     assert report.previous_run is None and report.data["changes"] == []
-    assert [row["domain"] for row in report.data["unmeasured"]] == [domain_name(9), domain_name(19), domain_name(29)]
+    assert [row["domain"] for row in report.data["unmeasured"]] == [
+        domain_name(9),
+        domain_name(19),
+        domain_name(29),
+    ]
 
 
 @pytest.mark.django_db
@@ -86,26 +102,36 @@ def test_unchanged_domains_add_no_versions_and_changes_are_reported(
         third = run_scan(django_capture_on_commit_callbacks)
     assert ResultVersion.objects.count() == COUNT + 3
     changes = RunReport.objects.get(run=third).data["changes"]
-    assert {(c["domain"], c["kind"], c["mechanism"], c["before"], c["after"]) for c in changes} == {
-        (domain_name(i), "strengthened", "dmarc", "monitoring", "reject") for i in (21, 24, 27)
+    assert {
+        (c["domain"], c["kind"], c["mechanism"], c["before"], c["after"])
+        for c in changes
+    } == {
+        (domain_name(i), "strengthened", "dmarc", "monitoring", "reject")
+        for i in (21, 24, 27)
     }
     assert RunReport.objects.get(run=third).previous_run == second
     assert first.pk < second.pk < third.pk
 
 
 @pytest.mark.django_db
-def test_storing_a_chunk_twice_changes_nothing(eager, pipeline_dns, django_capture_on_commit_callbacks):
+def test_storing_a_chunk_twice_changes_nothing(
+    eager, pipeline_dns, django_capture_on_commit_callbacks
+):
     make_registry(COUNT)
     with pipeline_dns():
         run = run_scan(django_capture_on_commit_callbacks)
         chunk = run.chunks.first()
         ScanChunk.objects.filter(pk=chunk.pk).update(state=ScanChunk.State.RUNNING)
         ScanRun.objects.filter(pk=run.pk).update(state=ScanRun.State.RUNNING)
-        before = list(RunResult.objects.filter(run=run).values_list("domain_id", "version_id"))
+        before = list(
+            RunResult.objects.filter(run=run).values_list("domain_id", "version_id")
+        )
         scanning.scan_chunk(chunk.pk)
     run.refresh_from_db()
     assert run.domains_done == COUNT
-    assert sorted(RunResult.objects.filter(run=run).values_list("domain_id", "version_id")) == sorted(before)
+    assert sorted(
+        RunResult.objects.filter(run=run).values_list("domain_id", "version_id")
+    ) == sorted(before)
     assert run.state == ScanRun.State.DONE
 
 
@@ -122,7 +148,9 @@ def test_export_results_equals_what_the_scanner_prints(
     exported = [json.loads(line) for line in out.getvalue().splitlines()]
     direct = check_domains_sync([domain_name(i) for i in range(COUNT)], options)
     assert [e["domain"] for e in exported] == [domain_name(i) for i in range(COUNT)]
-    assert [stable_result(e) for e in exported] == [stable_result(d.to_json()) for d in direct]
+    assert [stable_result(e) for e in exported] == [
+        stable_result(d.to_json()) for d in direct
+    ]
     assert all(e["scanned_at"].endswith("+00:00") for e in exported)
     del overridden
 
@@ -133,30 +161,41 @@ def test_dns_down_gives_temperror_and_the_run_still_finishes(
 ):
     make_registry(COUNT)
     server = dns_server_factory(zone_texts=[zone_text(COUNT)], mode="timeout")
-    with override_settings(SCANNER_NAMESERVERS=[server.nameserver], SCANNER_TIMEOUT=0.1, SCANNER_RETRIES=0):
+    with override_settings(
+        SCANNER_NAMESERVERS=[server.nameserver], SCANNER_TIMEOUT=0.1, SCANNER_RETRIES=0
+    ):
         run = run_scan(django_capture_on_commit_callbacks)
     assert run.state == ScanRun.State.DONE
     assert run.temperror_count == COUNT
     versions = ResultVersion.objects.all()
     assert {v.spf_state for v in versions} == {"temperror"}
     report = RunReport.objects.get(run=run)
-    assert report.data["headline"]["spf_valid"] == {"numerator": 0, "denominator": 0, "unknown": COUNT, "percent": None}
+    assert report.data["headline"]["spf_valid"] == {
+        "numerator": 0,
+        "denominator": 0,
+        "unknown": COUNT,
+        "percent": None,
+    }
 
 
 @pytest.mark.django_db
-def test_group_runs_measure_only_current_members(eager, pipeline_dns, django_capture_on_commit_callbacks):
+def test_group_runs_measure_only_current_members(
+    eager, pipeline_dns, django_capture_on_commit_callbacks
+):
     from adoption.models import Group, Membership
 
     make_registry(COUNT)
     group = Group.objects.create(name="小グループ")
     for i in (0, 1, 2):
-        Membership.objects.create(domain_id=ResultVersion.objects.none() or _domain_id(i), group=group)
+        Membership.objects.create(
+            domain_id=ResultVersion.objects.none() or _domain_id(i), group=group
+        )
     with pipeline_dns():
         run = run_scan(django_capture_on_commit_callbacks, group=group)
     assert run.domains_total == 3
-    assert sorted(RunResult.objects.filter(run=run).values_list("domain__name", flat=True)) == [
-        domain_name(0), domain_name(1), domain_name(2)
-    ]
+    assert sorted(
+        RunResult.objects.filter(run=run).values_list("domain__name", flat=True)
+    ) == [domain_name(0), domain_name(1), domain_name(2)]
 
 
 def _domain_id(i: int) -> int:
@@ -166,8 +205,16 @@ def _domain_id(i: int) -> int:
 
 
 def test_scan_options_come_from_settings():
-    with override_settings(SCANNER_NAMESERVERS=["127.0.0.1:5353", "[::1]"], SCANNER_TIMEOUT=1.5, SCANNER_RETRIES=0, SCANNER_CONCURRENCY=50):
+    with override_settings(
+        SCANNER_NAMESERVERS=["127.0.0.1:5353", "[::1]"],
+        SCANNER_TIMEOUT=1.5,
+        SCANNER_RETRIES=0,
+        SCANNER_CONCURRENCY=50,
+    ):
         run = ScanRun(options=scanning.scan_options_from_settings())
     assert scanning.options_of(run) == ScanOptions(
-        nameservers=(("127.0.0.1", 5353), ("::1", 53)), timeout=1.5, retries=0, concurrency=50
+        nameservers=(("127.0.0.1", 5353), ("::1", 53)),
+        timeout=1.5,
+        retries=0,
+        concurrency=50,
     )

@@ -1,11 +1,27 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_home_page_loads_in_japanese_and_switches_to_english(page, live_server, registry):
+def test_home_page_loads_in_japanese_and_switches_to_english(
+    page, live_server, registry
+):
+    # The dashboard is read by logged-in users unless DASHBOARD_PUBLIC: log a viewer in.
+    client = Client()
+    client.force_login(get_user_model().objects.create_user("viewer"))
+    page.context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "url": live_server.url,
+            }
+        ]
+    )
     page.goto(live_server.url + "/")
     assert page.locator("html").get_attribute("lang") == "ja"
     assert page.locator("#registry-size .card-value").inner_text() == "3"
@@ -22,3 +38,11 @@ def test_home_page_loads_in_japanese_and_switches_to_english(page, live_server, 
 def test_stylesheet_is_served(page, live_server):
     response = page.goto(live_server.url + "/static/css/site.css")
     assert response is not None and response.status == 200
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_anonymous_visitors_are_asked_to_log_in(page, live_server, registry):
+    page.goto(live_server.url + "/")
+    assert "/accounts/login/" in page.url
+    assert page.console_errors == []

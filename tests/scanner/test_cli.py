@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -10,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from scanner.cli import Progress
+from scanner.result import DomainResult
 from tests.dnsserver import DnsServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,3 +189,21 @@ def test_spf_eval_prints_the_receiver_result(
     assert done.returncode == 0, done.stderr
     evaluation = json.loads(done.stdout)
     assert evaluation["result"] == result
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_shown_only_on_a_terminal_for_long_lists() -> None:
+    result = DomainResult(domain="x.test", status="ok")
+    terminal, pipe, short = FakeTerminal(), io.StringIO(), FakeTerminal()
+    for stream, total in ((terminal, 100), (pipe, 100), (short, 3)):
+        progress = Progress(total, stream)
+        progress(result)
+        progress(result)
+        progress.finish()
+    assert "\r2/100 domains" in terminal.getvalue()
+    assert pipe.getvalue() == ""
+    assert short.getvalue() == ""

@@ -449,7 +449,9 @@ def test_servfail_at_domainkey_is_temperror_not_none(scan: Any) -> None:
     result = dkim(scan, "servfail.dkim.test")
     assert (result.state, result.evidence) == ("temperror", "dns_error")
     assert result.errors[0] == "servfail: _domainkey.servfail.dkim.test TXT"
-    assert f"selector probes without an answer: {len(DEFAULT_SELECTORS)}" in result.errors
+    assert (
+        f"selector probes without an answer: {len(DEFAULT_SELECTORS)}" in result.errors
+    )
     assert (
         len(result.errors) < 10
     )  # a dead zone is summarised, not listed probe by probe

@@ -311,3 +311,27 @@ def test_file_descriptor_soft_limit_is_raised_for_the_concurrency() -> None:
         assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] >= wanted
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_retry_pass_doubles_the_timeout(dns_server_factory: ServerFactory) -> None:
+    # Every answer takes 0.4 s: the first pass (0.3 s, no retries) hears nothing; the retry
+    # pass waits 0.6 s and hears everything.
+    server = dns_server_factory(delay_ms=400)
+    options = options_for(server, timeout=0.3, retries=0, retry_temperror=True)
+    (result,) = check_domains_sync(["empty.engine.test"], options)
+    assert result.status == "ok"
+    assert not result.has_temperror
+
+
+def test_retries_wait_for_the_input_and_keep_their_place(
+    dns_server_factory: ServerFactory,
+) -> None:
+    server = dns_server_factory()
+    options = options_for(server, retries=0, retry_temperror=True, concurrency=8)
+    inputs = [
+        "flaky.engine.test",
+        *(f"r{index}.wild.engine.test" for index in range(12)),
+    ]
+    results = check_domains_sync(inputs, replace(options, selectors=()))
+    assert [result.input for result in results] == inputs
+    assert results[0].spf is not None and results[0].spf.state == "valid"

@@ -1,0 +1,334 @@
+"""Scanner throughput: domains/s, queries/s and peak RSS, and the ratio to checkdmarc.
+
+Generates N domains (default 10,000) with a realistic mix (bench/zonegen.py), serves them on
+loopback from tests/dnsserver.py in its own process (optionally delaying every answer:
+``--delay-ms 20`` behaves like the internet), scans them with ``scanner.check_domains``, then
+runs checkdmarc on the first 1,000 domains against the same server and prints the ratio of
+throughputs. Every phase runs in its own process so its peak RSS is its own; on a machine with
+two or more cores the server gets one core and the scanner another.
+
+    .venv/bin/python bench/scan_throughput.py [--domains 10000] [--delay-ms 0]
+
+checkdmarc fetches MTA-STS policies and BIMI images over HTTPS; its process refuses every
+non-loopback connection, so the benchmark never leaves the machine. This is a benchmark, not
+a test: it asserts nothing and is never run by pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import os
+import resource
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SERVER_START_TIMEOUT = 120.0  # seconds to load the zone (10,000 domains take ~10 s)
+SERVER_CORE, CLIENT_CORE = 1, 0
+
+
+# --- phases run in child processes ----------------------------------------------------------
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def scanner_worker(args: argparse.Namespace) -> dict[str, Any]:
+    from scanner import ScanOptions, check_domains
+    from scanner.options import parse_nameserver
+
+    domains = Path(args.domains_file).read_text(encoding="utf-8").split()
+    options = ScanOptions(
+        nameservers=(parse_nameserver(args.nameserver),),
+        timeout=args.timeout,
+        retries=args.retries,
+        concurrency=args.concurrency,
+        retry_temperror=not args.no_retry,
+    )
+    statuses: Counter[str] = Counter()
+    temperrors = 0
+
+    async def run() -> None:
+        nonlocal temperrors
+        async for result in check_domains(domains, options):
+            json.dumps(result.to_json())  # what a caller storing results pays too
+            statuses[result.status] += 1
+            temperrors += result.has_temperror
+
+    started, cpu = time.perf_counter(), time.process_time()
+    asyncio.run(run())
+    return {
+        "domains": len(domains),
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu,
+        "peak_rss_mb": peak_rss_mb(),
+        "statuses": dict(statuses),
+        "with_temperror": temperrors,
+    }
+
+
+def refuse_non_loopback() -> None:
+    """Make every socket of this process refuse non-loopback peers (checkdmarc's HTTPS)."""
+
+    def loopback(address: Any) -> bool:
+        host = address[0] if isinstance(address, tuple) else address
+        try:
+            return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
+        except ValueError:
+            return str(host) == "localhost"
+
+    real_connect, real_sendto = socket.socket.connect, socket.socket.sendto
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        if not loopback(address):
+            raise ConnectionRefusedError(f"benchmark: no connections to {address!r}")
+        real_connect(sock, address)
+
+    def sendto(sock: socket.socket, data: Any, *rest: Any) -> int:
+        if not loopback(rest[-1]):
+            raise ConnectionRefusedError(f"benchmark: no datagrams to {rest[-1]!r}")
+        return real_sendto(sock, data, *rest)  # type: ignore[no-any-return]
+
+    def getaddrinfo(host: Any, *rest: Any, **kwargs: Any) -> Any:
+        if host is not None and not loopback((host,)):
+            raise socket.gaierror(f"benchmark: no name lookups for {host!r}")
+        return real_getaddrinfo(host, *rest, **kwargs)
+
+    real_getaddrinfo = socket.getaddrinfo
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.sendto = sendto  # type: ignore[method-assign,assignment]
+    socket.getaddrinfo = getaddrinfo
+
+
+def checkdmarc_worker(args: argparse.Namespace) -> dict[str, Any]:
+    refuse_non_loopback()
+    import checkdmarc
+    import dns.nameserver
+
+    from scanner.options import parse_nameserver
+
+    host, port = parse_nameserver(args.nameserver)
+    nameservers = [dns.nameserver.Do53Nameserver(host, port)]
+    domains = Path(args.domains_file).read_text(encoding="utf-8").split()
+    started, cpu = time.perf_counter(), time.process_time()
+    done = 0
+    for (
+        domain
+    ) in domains:  # one at a time, so the time budget can stop it between domains
+        checkdmarc.check_domains(
+            [domain],
+            nameservers=nameservers,
+            timeout=args.timeout,
+            retries=args.retries,
+        )
+        done += 1
+        if time.perf_counter() - started > args.budget:
+            break
+    return {
+        "domains": done,
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+# --- orchestration ---------------------------------------------------------------------------
+
+
+def pin(pid: int, core: int) -> None:
+    if hasattr(os, "sched_setaffinity") and core < (os.cpu_count() or 1):
+        os.sched_setaffinity(pid, {core})
+
+
+class Server:
+    """tests/dnsserver.py in its own process; reads its query counter on demand."""
+
+    def __init__(self, zones: Path, delay_ms: float) -> None:
+        command = [sys.executable, "-m", "tests.dnsserver", "--zones", str(zones)]
+        command += ["--delay-ms", str(delay_ms)]
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        pin(self.process.pid, SERVER_CORE)
+        line = self._line(SERVER_START_TIMEOUT)
+        if not line.startswith("listening "):
+            raise RuntimeError(f"server did not start: {line!r}")
+        self.nameserver = line.split()[1]
+
+    def _line(self, timeout: float) -> str:
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            raise RuntimeError("no answer from the DNS server process")
+        return self.process.stdout.readline().strip()
+
+    def queries(self) -> int:
+        self.process.send_signal(signal.SIGUSR1)
+        return int(self._line(10.0).split()[1])
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def run_worker(kind: str, args: argparse.Namespace, extra: list[str]) -> dict[str, Any]:
+    command = [sys.executable, str(Path(__file__).resolve()), kind, *extra]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    pin(process.pid, CLIENT_CORE)
+    out, _ = process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"{kind} failed with status {process.returncode}")
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def measure(
+    kind: str,
+    server: Server,
+    domains_file: Path,
+    args: argparse.Namespace,
+    no_retry: bool = False,
+) -> dict[str, Any]:
+    before = server.queries()
+    extra = [
+        "--nameserver",
+        server.nameserver,
+        "--domains-file",
+        str(domains_file),
+        "--timeout",
+        str(args.timeout),
+        "--retries",
+        str(args.retries),
+        "--concurrency",
+        str(args.concurrency),
+        "--budget",
+        str(args.checkdmarc_budget),
+        *(["--no-retry"] if no_retry else []),
+    ]
+    result = run_worker(kind, args, extra)
+    result["queries"] = server.queries() - before
+    result["domains_per_s"] = result["domains"] / result["seconds"]
+    result["queries_per_s"] = result["queries"] / result["seconds"]
+    return result
+
+
+def report(label: str, result: dict[str, Any]) -> None:
+    print(
+        f"{label:<28} {result['domains']:>6} domains in {result['seconds']:7.1f} s"
+        f" = {result['domains_per_s']:8.1f} domains/s, {result['queries']:>7} queries"
+        f" = {result['queries_per_s']:7.0f} queries/s, cpu {result['cpu_seconds']:6.1f} s,"
+        f" peak RSS {result['peak_rss_mb']:6.1f} MB"
+    )
+
+
+def compare(
+    server: Server, first_file: Path, count: int, args: argparse.Namespace
+) -> dict[str, Any]:
+    """The scanner (with and without its end-of-run retry) and checkdmarc, same domains."""
+    figures = {
+        "scanner_first": measure("scanner-worker", server, first_file, args),
+        "scanner_first_no_retry": measure(
+            "scanner-worker", server, first_file, args, no_retry=True
+        ),
+        "checkdmarc": measure("checkdmarc-worker", server, first_file, args),
+    }
+    report(f"scanner (first {count})", figures["scanner_first"])
+    report("  without end-of-run retry", figures["scanner_first_no_retry"])
+    report(f"checkdmarc (first {count})", figures["checkdmarc"])
+    theirs = figures["checkdmarc"]["domains_per_s"]
+    figures["ratio"] = figures["scanner_first"]["domains_per_s"] / theirs
+    figures["ratio_no_retry"] = (
+        figures["scanner_first_no_retry"]["domains_per_s"] / theirs
+    )
+    print(
+        f"ratio of domains/s on the same {count} domains: {figures['ratio']:.1f}x"
+        f" ({figures['ratio_no_retry']:.1f}x without the retry pass, which checkdmarc lacks)"
+    )
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--domains", type=int, default=10_000)
+    parser.add_argument("--delay-ms", type=float, default=0.0)
+    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--timeout", type=float, default=2.0)
+    parser.add_argument("--retries", type=int, default=1)
+    parser.add_argument(
+        "--checkdmarc", type=int, default=1000, help="0 skips checkdmarc"
+    )
+    parser.add_argument(
+        "--checkdmarc-budget",
+        type=float,
+        default=300.0,
+        help="seconds after which checkdmarc stops (its rate is still measured)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="also print the figures as JSON"
+    )
+    args = parser.parse_args(argv)
+
+    sys.path.insert(0, str(ROOT))
+    from bench.zonegen import write
+
+    with tempfile.TemporaryDirectory(prefix="scanbench-") as work:
+        directory = Path(work)
+        plan = write(directory / "zones", args.domains)
+        all_file, first_file = directory / "domains.txt", directory / "first.txt"
+        all_file.write_text("\n".join(plan.domains) + "\n", encoding="utf-8")
+        first = plan.domains[: args.checkdmarc]
+        first_file.write_text("\n".join(first) + "\n", encoding="utf-8")
+        print(
+            f"{args.domains} domains {plan.counts}, delay {args.delay_ms} ms per answer"
+        )
+        server = Server(directory / "zones", args.delay_ms)
+        try:
+            figures: dict[str, Any] = {
+                "scanner": measure("scanner-worker", server, all_file, args)
+            }
+            report("scanner (all)", figures["scanner"])
+            if args.checkdmarc:
+                figures.update(compare(server, first_file, len(first), args))
+        finally:
+            server.stop()
+    if args.json:
+        print(json.dumps(figures))
+    return 0
+
+
+def worker_main(kind: str, argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    for option in ("--nameserver", "--domains-file"):
+        parser.add_argument(option, required=True)
+    parser.add_argument("--timeout", type=float, required=True)
+    parser.add_argument("--retries", type=int, required=True)
+    parser.add_argument("--concurrency", type=int, required=True)
+    parser.add_argument("--budget", type=float, required=True)
+    parser.add_argument("--no-retry", action="store_true")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    worker = scanner_worker if kind == "scanner-worker" else checkdmarc_worker
+    print(json.dumps(worker(args)))
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] in ("scanner-worker", "checkdmarc-worker"):
+        sys.exit(worker_main(sys.argv[1], sys.argv[2:]))
+    sys.exit(main())
