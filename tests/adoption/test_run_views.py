@@ -92,18 +92,24 @@ def test_staff_scan_now_queues_a_run_and_sends_its_task_after_commit(
         and run.group is None
     )
     assert len(callbacks) == 1
-    again = client.post(reverse("runs:scan_now"), {"group": ""}, follow=True)
+    again = client.post(
+        reverse("runs:scan_now"), {"group": ""}, follow=True, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert ScanRun.objects.count() == 1
     assert "still going" in again.content.decode()
 
 
 @pytest.mark.django_db
 def test_run_page_shows_progress_and_the_report(client, viewer, finished_run):
-    html = client.get(reverse("runs:detail", args=[finished_run.pk])).content.decode()
+    html = client.get(
+        reverse("runs:detail", args=[finished_run.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
     assert 'id="run-progress"' in html and 'data-active="false"' in html
     assert 'id="headline"' in html and "SPF valid" in html
     assert "pipeline.test" in html  # the NXDOMAIN domains are listed as unmeasured
-    progress = client.get(reverse("runs:progress", args=[finished_run.pk])).json()
+    progress = client.get(
+        reverse("runs:progress", args=[finished_run.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).json()
     assert progress == {
         "id": finished_run.pk,
         "state": "done",
