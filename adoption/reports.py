@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from . import stats
 from .models import ReportSubscription, RunReport, RunResult, ScanRun
+from .result_store import MEASURED_STATE_FIELDS, unmeasured_q
 
 # Strength order of what a published record asks receivers to do with other senders.
 SPF_ALL_RANK = {"+all": 0, "?all": 1, "": 1, "~all": 2, "-all": 3}
@@ -24,7 +25,6 @@ COLUMNS = (
     "status", "spf_state", "spf_all", "dmarc_state", "dmarc_enforcement", "dkim_state",
     "mx_state", "adsp_state", "sender_id_state",
 )  # fmt: skip
-STATE_FIELDS = ("spf_state", "dmarc_state", "dkim_state", "mx_state", "adsp_state")
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def _states(run: ScanRun) -> dict[str, dict[str, Any]]:
 
 def _unknown(state: dict[str, Any]) -> bool:
     return state["status"] == "error" or any(
-        state[f] == "temperror" for f in STATE_FIELDS
+        state[f] == "temperror" for f in MEASURED_STATE_FIELDS
     )
 
 
@@ -125,9 +125,7 @@ def headline_rows(report: RunReport) -> list[dict[str, Any]]:
 
 
 def unmeasured(run: ScanRun) -> list[dict[str, str]]:
-    problem = Q(version__status__in=["error", "nxdomain"])
-    for field in STATE_FIELDS:
-        problem |= Q(**{f"version__{field}": "temperror"})
+    problem = Q(version__status="nxdomain") | unmeasured_q()
     rows = RunResult.objects.filter(run=run).filter(problem).order_by("domain__name")
     return [
         {"domain": r["domain__name"], "status": r["version__status"]}

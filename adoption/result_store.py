@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import Domain, ResultVersion, RunResult, ScanRun
@@ -26,6 +27,19 @@ CONTRACT_ORDER = (
     "domain", "status", "spf", "dmarc", "dkim", "adsp", "mx", "sender_id", "mta_sts",
     "tls_rpt", "bimi",
 )  # fmt: skip
+
+
+# A domain is "not measured" in a run when its status is error or any of these is temperror
+# (run counts, reports); ADSP and Sender ID are historic and do not make a domain unknown.
+MEASURED_STATE_FIELDS = ("spf_state", "dmarc_state", "dkim_state", "mx_state")
+
+
+def unmeasured_q(prefix: str = "version__") -> Q:
+    """Rows whose domain could not be measured (DNS did not answer somewhere)."""
+    query = Q(**{f"{prefix}status": "error"})
+    for field in MEASURED_STATE_FIELDS:
+        query |= Q(**{f"{prefix}{field}": "temperror"})
+    return query
 
 
 def stable_result(result: dict[str, Any]) -> dict[str, Any]:

@@ -12,14 +12,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from scanner import ScanOptions, check_domains_sync
 from scanner.options import parse_nameserver
 
 from .models import Domain, Group, ScanChunk, ScanRun
-from .result_store import store_results
+from .result_store import store_results, unmeasured_q
 
 logger = logging.getLogger(__name__)
 
@@ -191,9 +191,9 @@ def finalise_run(run_id: int) -> None:
 def complete_run(run_id: int) -> None:
     run = ScanRun.objects.get(pk=run_id)
     counts = run.results.aggregate(
-        temperror=_count(Q(version__status="error") | _any_temperror()),
-        nxdomain=_count(Q(version__status="nxdomain")),
-        done=_count(Q()),
+        temperror=Count("pk", filter=unmeasured_q()),
+        nxdomain=Count("pk", filter=Q(version__status="nxdomain")),
+        done=Count("pk"),
     )
     ScanRun.objects.filter(pk=run_id, state=State.FINISHING).update(
         state=State.DONE,
@@ -202,20 +202,6 @@ def complete_run(run_id: int) -> None:
         nxdomain_count=counts["nxdomain"],
         domains_done=counts["done"],
     )
-
-
-def _any_temperror() -> Q:
-    fields = ("spf_state", "dmarc_state", "dkim_state", "mx_state")
-    query = Q()
-    for field in fields:
-        query |= Q(**{f"version__{field}": "temperror"})
-    return query
-
-
-def _count(condition: Q) -> object:
-    from django.db.models import Count
-
-    return Count("pk", filter=condition)
 
 
 def resume_run(run_id: int) -> bool:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
+from adoption.celery import app as celery_app
 from adoption.models import Domain, Group, Membership, Organisation
 
 
@@ -34,3 +37,11 @@ def registry(db: None) -> list[Domain]:
             Membership.objects.create(domain=domain, group=group)
         domains.append(domain)
     return domains
+
+
+@pytest.fixture
+def eager() -> Iterator[None]:
+    """Tasks run in-process: for the logic of the scan service, not for pipeline tests."""
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False

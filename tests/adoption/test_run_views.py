@@ -21,13 +21,6 @@ COUNT = 12
 
 
 @pytest.fixture
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
-
-
-@pytest.fixture
 def staff(db, client):
     user = get_user_model().objects.create_user(
         "staff", "staff@example.jp", "pw", is_staff=True

@@ -13,7 +13,6 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from adoption import scanning
-from adoption.celery import app as celery_app
 from adoption.models import ResultVersion, RunReport, RunResult, ScanChunk, ScanRun
 from adoption.result_store import stable_result
 from scanner import ScanOptions, check_domains_sync
@@ -21,13 +20,6 @@ from scanner import ScanOptions, check_domains_sync
 from .pipeline_zone import domain_name, make_registry, zone_text
 
 COUNT = 30
-
-
-@pytest.fixture
-def eager():
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture
