@@ -274,6 +274,11 @@ def main(argv: list[str] | None = None) -> int:
         "--checkdmarc", type=int, default=1000, help="0 skips checkdmarc"
     )
     parser.add_argument(
+        "--no-retry",
+        action="store_true",
+        help="scan all domains without the end-of-run retry of temperror domains",
+    )
+    parser.add_argument(
         "--checkdmarc-budget",
         type=float,
         default=300.0,
@@ -300,7 +305,9 @@ def main(argv: list[str] | None = None) -> int:
         server = Server(directory / "zones", args.delay_ms)
         try:
             figures: dict[str, Any] = {
-                "scanner": measure("scanner-worker", server, all_file, args)
+                "scanner": measure(
+                    "scanner-worker", server, all_file, args, no_retry=args.no_retry
+                )
             }
             report("scanner (all)", figures["scanner"])
             if args.checkdmarc:

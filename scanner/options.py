@@ -19,7 +19,8 @@ class ScanOptions:
     (each opens a UDP socket: keep it well under the file-descriptor limit, SPEC-BRIEF 8.4).
     ``selectors`` are the DKIM selectors probed on every domain (``None``: the documented
     default list in ``scanner.selectors``). ``retry_temperror`` re-checks domains that ended with
-    a ``temperror`` once more at the end, with a fresh cache and a doubled timeout (SPEC-BRIEF 7.2).
+    a ``temperror`` once more at the end: a fresh cache, one attempt with a doubled timeout
+    (SPEC-BRIEF 7.2).
     """
 
     nameservers: tuple[tuple[str, int], ...] = ()
