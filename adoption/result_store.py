@@ -18,15 +18,14 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from scanner.result import PROTOCOLS
+
 from .models import Domain, ResultVersion, RunResult, ScanRun
 
 # Fields that change on every scan without the domain changing.
 VOLATILE_KEYS = ("scanned_at",)
 # The contract's order (DESIGN.md); PostgreSQL's jsonb does not keep key order.
-CONTRACT_ORDER = (
-    "domain", "status", "spf", "dmarc", "dkim", "adsp", "mx", "sender_id", "mta_sts",
-    "tls_rpt", "bimi",
-)  # fmt: skip
+CONTRACT_ORDER = ("domain", "status", *PROTOCOLS)
 
 
 # A domain is "not measured" in a run when its status is error or any of these is temperror
