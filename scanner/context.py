@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .dnsio import DnsAnswer
 from .errors import TempError
 from .options import ScanOptions
+from .selectors import SelectorPlan, merge_selectors
 from .stub import StubResolver
+
+MAX_SELECTOR_PLANS = 1024  # distinct known-selector lists remembered per run
 
 
 @dataclass
@@ -28,6 +32,11 @@ class ScanContext:
     # dead provider costs one timeout per run, and the end-of-run retry uses a fresh context.
     memo: dict[tuple[str, str], asyncio.Future[DnsAnswer]] = field(default_factory=dict)
     counters: Counter[str] = field(default_factory=Counter)
+    # (defaults, known selectors) -> DKIM probe plan: most domains share the default plan,
+    # so its ~50 names are checked and merged once per run, not once per domain.
+    selector_plans: dict[tuple[tuple[str, ...], tuple[str, ...]], SelectorPlan] = field(
+        default_factory=dict
+    )
 
     @classmethod
     def create(cls, options: ScanOptions) -> ScanContext:
@@ -36,6 +45,18 @@ class ScanContext:
             stub=StubResolver(options),
             semaphore=asyncio.Semaphore(options.concurrency),
         )
+
+    def selector_plan(
+        self, defaults: Sequence[str], known: Sequence[str]
+    ) -> SelectorPlan:
+        """The DKIM probe plan for these selectors, merged once per run (bounded)."""
+        key = (tuple(defaults), tuple(known))
+        plan = self.selector_plans.get(key)
+        if plan is None:
+            if len(self.selector_plans) >= MAX_SELECTOR_PLANS:
+                self.selector_plans.clear()
+            plan = self.selector_plans[key] = merge_selectors(*key)
+        return plan
 
     def close(self) -> None:
         """Close the run's sockets now (they are closed when the context is collected too)."""

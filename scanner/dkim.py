@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .dkim_key import DkimKey, parse_dkim_key, parse_tag_list
 from .dnsio import DnsAnswer, query
 from .errors import InvalidName, TempError
-from .selectors import DEFAULT_SELECTORS, merge_selectors
+from .selectors import DEFAULT_SELECTORS
 from .wildcard import probe_wildcard, random_label
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ async def check_dkim(
         if ctx.options.selectors is not None
         else DEFAULT_SELECTORS
     )
-    plan = merge_selectors(defaults, selectors)
+    plan = ctx.selector_plan(defaults, selectors)
     warnings = [f"invalid_known_selector: {name!r}" for name in plan.rejected]
     if plan.truncated:
         warnings.append("selector_list_truncated")

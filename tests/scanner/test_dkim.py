@@ -12,7 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from scanner.context import ScanContext
+from scanner.context import MAX_SELECTOR_PLANS, ScanContext
 from scanner.dkim import (
     DkimResult,
     Observed,
@@ -256,6 +256,30 @@ def test_selector_list_is_bounded() -> None:
     plan = merge_selectors(DEFAULT_SELECTORS, [f"known{i}" for i in range(100)])
     assert len(plan.selectors) == MAX_SELECTORS and plan.truncated
     assert plan.selectors[0] == "known0"
+
+
+def test_selector_plan_is_merged_once_per_run_per_known_list(scan: Any) -> None:
+    async def plans(ctx: ScanContext) -> list[Any]:
+        return [
+            ctx.selector_plan(DEFAULT_SELECTORS, ()),
+            ctx.selector_plan(DEFAULT_SELECTORS, []),
+            ctx.selector_plan(DEFAULT_SELECTORS, ("own",)),
+            ctx.selector_plan(list(DEFAULT_SELECTORS), ["own"]),
+        ]
+
+    default, again, own, own_again = scan(plans)
+    assert again is default and own_again is own
+    assert own.selectors[0] == "own" and default.selectors == DEFAULT_SELECTORS
+    assert own == merge_selectors(DEFAULT_SELECTORS, ["own"])
+
+
+def test_selector_plan_cache_is_bounded(scan: Any) -> None:
+    async def fill(ctx: ScanContext) -> int:
+        for index in range(MAX_SELECTOR_PLANS + 10):
+            ctx.selector_plan(DEFAULT_SELECTORS, (f"k{index}",))
+        return len(ctx.selector_plans)
+
+    assert scan(fill) <= MAX_SELECTOR_PLANS
 
 
 def test_selector_labels_over_63_octets_are_rejected() -> None:
