@@ -3,7 +3,8 @@
 ``check`` prints one result per domain in input order: JSON Lines with ``--json`` (the
 DESIGN.md contract, for scripts), else an aligned table for people. ``spf-eval`` evaluates a
 domain's SPF policy for one IP address with pyspf, as a receiver would.
-Exit status: 0 when the scan ran (whatever the domains' states), 2 on usage errors.
+Exit status: 0 when the scan ran (whatever the domains' states), 2 on usage errors, 3 when this
+machine failed (out of file descriptors or buffers: never reported as a DNS outcome).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from contextlib import aclosing
 from typing import Any, TextIO
 
 from .engine import Item, check_domains_ordered
+from .errors import LocalFailure
 from .options import ScanOptions, parse_nameserver
 from .result import DomainResult
 
@@ -290,6 +292,10 @@ def main(
         asyncio.run(run_check(items, options, args.json, out, err))
     except KeyboardInterrupt:
         return 130  # the shell's convention for SIGINT
+    except LocalFailure as error:
+        # Out of descriptors or buffers: the results so far stand, the rest are not guessed.
+        err.write(f"scanner: stopped, this machine failed (not DNS): {error}\n")
+        return 3
     except BrokenPipeError:
         # `... | head`: the reader left. Point stdout at /dev/null so the interpreter's
         # final flush does not raise again (the recipe of the signal module's docs).

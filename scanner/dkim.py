@@ -19,6 +19,7 @@ from .dkim_key import DkimKey, parse_dkim_key, parse_tag_list
 from .dnsio import DnsAnswer, query
 from .errors import InvalidName, TempError
 from .selectors import DEFAULT_SELECTORS
+from .text import display_text
 from .wildcard import probe_wildcard, random_label
 
 if TYPE_CHECKING:
@@ -110,11 +111,6 @@ class DkimResult:
         }
 
 
-def display(raw: bytes) -> str:
-    """A lossless display copy of hostile TXT bytes (escaped, never interpreted)."""
-    return raw.decode("utf-8", errors="backslashreplace")
-
-
 async def probe_selector(ctx: ScanContext, domain: str, selector: str) -> Probe:
     qname = f"{selector}._domainkey.{domain}"
     try:
@@ -141,7 +137,7 @@ def read_selector(probe: Probe) -> SelectorResult | None:
         return SelectorResult(
             probe.selector, None, cname_target=target, errors=(error,)
         )
-    records = tuple(display(raw) for raw in answer.txt)
+    records = tuple(display_text(raw) for raw in answer.txt)
     if len(answer.txt) > 1:
         # RFC 6376 3.6.2.2: several key records at one name give undefined results.
         multiple = ("multiple_key_records",)
@@ -277,7 +273,7 @@ def assess_probes(
         evidence=evidence,
         selectors=entries,
         domainkey=domainkey.outcome if domainkey is not None else "error",
-        domainkey_records=tuple(map(display, domainkey.txt)) if domainkey else (),
+        domainkey_records=tuple(map(display_text, domainkey.txt)) if domainkey else (),
         wildcard=seen.zone_wildcard,
         wildcard_domainkey=wildcard_kind,
         wildcard_answered=explained,
@@ -378,6 +374,9 @@ def _decide(
             "temperror",
             "dns_error",
         )  # never "none" after a DNS failure (SPEC-BRIEF 7.2)
+    if wildcard_kind == "wildcard_key" and _zone_wildcard_answers_domainkey(seen):
+        # The key comes from a wildcard above _domainkey (*.<domain>), not *._domainkey.
+        return "domainkey_exists", "wildcard_zone"
     if wildcard_kind is not None:
         return "domainkey_exists", wildcard_kind
     if seen.zone_wildcard:
@@ -392,6 +391,23 @@ def _decide(
     if seen.adsp is True:
         return "domainkey_exists", "adsp_only"
     return "domainkey_exists", "domainkey_nodata"
+
+
+def _zone_wildcard_answers_domainkey(seen: Observed) -> bool:
+    """``_domainkey.<domain>`` itself got the random selector's answer: one wildcard above both.
+
+    ``*._domainkey`` cannot answer ``_domainkey.<domain>`` (that name is its parent, an empty
+    non-terminal, RFC 4592 2.2.2); ``*.<domain>`` answers both with the same TXT set.
+    """
+    random_answer = seen.wildcard_probe.answer
+    domainkey = seen.domainkey
+    return (
+        bool(seen.zone_wildcard)
+        and random_answer is not None
+        and domainkey is not None
+        and domainkey.outcome == "answer"
+        and domainkey.txt == random_answer.txt
+    )
 
 
 def _unusable_evidence(entries: tuple[SelectorResult, ...]) -> str:

@@ -147,9 +147,11 @@ def parse_dkim_key(text: str) -> DkimKey:
     flags = _colon_list(tags.get("t", ""))
     hashes = _colon_list(tags.get("h", ""))
     services = _colon_list(tags.get("s", ""))
-    key_type = tags.get("k", "rsa").lower()
-    errors: list[str] = []
-    warnings = list(tag_list.warnings) + _hash_warnings(hashes)
+    published_type = tags.get("k", "rsa").lower()
+    # RFC 6376 3.6.1: an unknown k= makes the key unusable; key_type names known types only.
+    key_type = published_type if published_type in KNOWN_KEY_TYPES else None
+    errors: list[str] = _hash_errors(hashes)
+    warnings = list(tag_list.warnings)
     if services and not {"*", "email"} & set(services):
         errors.append(
             "service_not_email"
@@ -159,7 +161,7 @@ def parse_dkim_key(text: str) -> DkimKey:
     bits: int | None = None
     key_format: str | None = None
     if not revoked:
-        bits, key_format, key_error = _key_size(key_type, material)
+        bits, key_format, key_error = _key_size(published_type, material)
         if key_error:
             errors.append(key_error)
     if bits is not None and bits > RSA_WIDELY_VERIFIED_BITS and key_type == "rsa":
@@ -198,13 +200,17 @@ def _colon_list(value: str) -> tuple[str, ...]:
     return tuple(item for item in items if item)
 
 
-def _hash_warnings(hashes: tuple[str, ...]) -> list[str]:
+def _hash_errors(hashes: tuple[str, ...]) -> list[str]:
+    """A key whose h= admits no usable hash can verify no signature: it is unusable.
+
+    RFC 6376 3.6.1: unrecognised h= algorithms are ignored, and a signature whose hash is
+    not listed is not verified with this key (6.1.2); RFC 8301 3.1: SHA-1 signatures MUST
+    NOT be considered valid. So h=sha1 alone, or only unknown names, leaves nothing.
+    """
     if not hashes or "sha256" in hashes:
         return []
     if "sha1" in hashes:
-        return [
-            "h_sha1_only"
-        ]  # RFC 8301 3.1: sha1 MUST NOT be used for signing or verifying
+        return ["h_sha1_only"]
     return ["h_no_known_hash"]
 
 
@@ -265,8 +271,8 @@ def _rsa_size(der: bytes) -> tuple[int | None, str | None, str | None]:
     return None, None, "bad_rsa_key"
 
 
-def _key_class(key_type: str, bits: int | None) -> KeyClass | None:
-    if bits is None:
+def _key_class(key_type: str | None, bits: int | None) -> KeyClass | None:
+    if bits is None or key_type is None:
         return None
     if key_type == "ed25519":
         return "ok"

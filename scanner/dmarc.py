@@ -49,7 +49,8 @@ class Destination:
     """One ``rua``/``ruf`` URI and whether its host accepts reports for the policy domain.
 
     RFC 7489 7.1 / RFC 9990 4: a destination outside the policy domain's organizational domain
-    must publish ``<policy-domain>._report._dmarc.<host>`` (or the ``*`` wildcard form).
+    must publish ``<policy-domain>._report._dmarc.<host>`` (a ``*._report._dmarc.<host>``
+    wildcard answers it where DNS synthesises it).
     """
 
     tag: str
@@ -281,31 +282,29 @@ async def _verify(
         return Destination(
             tag, uri.uri, uri.host, "external_unverified", detail="not_checked"
         )
-    dns_error = False
-    detail: str | None = None
-    for name in (
-        f"{policy_domain}._report._dmarc.{uri.host}",
-        f"*._report._dmarc.{uri.host}",
-    ):
-        if len(name) > MAX_NAME_OCTETS:
-            detail = "name_too_long"  # RFC 9990 4: cannot be verified under this name
-            continue
-        try:
-            answer = await query(ctx, name, "TXT")
-        except TempError:
-            dns_error = True
-            continue
-        except InvalidName:
-            continue
-        texts = [raw.decode("utf-8", errors="replace") for raw in answer.txt]
-        authorizations = [text for text in texts if is_dmarc_record(text)]
-        if authorizations:
-            detail = _override_check(authorizations[0], tag, uri.host)
-            return Destination(
-                tag, uri.uri, uri.host, "external_verified", name, detail
-            )
-    status = "unverified_dns_error" if dns_error else "external_unverified"
-    return Destination(tag, uri.uri, uri.host, status, detail=detail)
+    # RFC 9990 4: the receiver asks this one name. A wildcard ``*._report._dmarc.<host>``
+    # answers it through DNS synthesis, and only where a receiver would see it (RFC 4592
+    # 3.3.1: not below an existing node), so the literal ``*`` name is never asked.
+    name = f"{policy_domain}._report._dmarc.{uri.host}"
+    if len(name) > MAX_NAME_OCTETS:
+        # RFC 9990 4 step 4: over DNS limits, no positive determination can be made.
+        return Destination(
+            tag, uri.uri, uri.host, "external_unverified", detail="name_too_long"
+        )
+    try:
+        answer = await query(ctx, name, "TXT")
+    except TempError:
+        return Destination(tag, uri.uri, uri.host, "unverified_dns_error")
+    except InvalidName:
+        return Destination(
+            tag, uri.uri, uri.host, "external_unverified", detail="invalid_name"
+        )
+    texts = [raw.decode("utf-8", errors="replace") for raw in answer.txt]
+    authorizations = [text for text in texts if is_dmarc_record(text)]
+    if authorizations:
+        detail = _override_check(authorizations[0], tag, uri.host)
+        return Destination(tag, uri.uri, uri.host, "external_verified", name, detail)
+    return Destination(tag, uri.uri, uri.host, "external_unverified")
 
 
 def _override_check(text: str, tag: str, host: str) -> str | None:
@@ -329,7 +328,7 @@ def _warnings(
     if psl.record is not None:
         warnings.extend(psl.record.warnings)
     for name in dict.fromkeys(n for n in (domain, psl.source_domain) if n is not None):
-        warnings.extend(_lookup_warnings(lookups[name]))
+        warnings.extend(_lookup_warnings(lookups[name], psl.source_domain))
     # RFC 9989 Appendix C.3; with no record anywhere both answers are moot, so no warning.
     published = walk.state != "none" or psl.state != "none"
     if published and walk.org_domain not in (None, org_domain_psl(domain)):
@@ -349,8 +348,12 @@ def _warnings(
     return tuple(dict.fromkeys(warnings))
 
 
-def _lookup_warnings(lookup: DmarcLookup) -> list[str]:
-    """Wildcards and apex redirects at ``_dmarc``, dangling CNAMEs, look-alikes beside a record."""
+def _lookup_warnings(lookup: DmarcLookup, source_domain: str | None) -> list[str]:
+    """Wildcards and apex redirects at ``_dmarc``, dangling CNAMEs, ignored look-alikes.
+
+    Look-alikes are "ignored" beside a real record, or when the policy came from elsewhere
+    (inherited); when they decided the outcome they are the ``errors`` instead.
+    """
     warnings: list[str] = []
     if lookup.outcome == "too_long":
         warnings.append(f"name_too_long:_dmarc.{lookup.name}")
@@ -359,6 +362,6 @@ def _lookup_warnings(lookup: DmarcLookup) -> list[str]:
     for text in lookup.other_txt:
         spf = text.lower().startswith("v=spf1")
         warnings.append("spf_record_at_dmarc" if spf else "non_dmarc_txt_at_dmarc")
-    if lookup.records:
+    if lookup.records or source_domain != lookup.name:
         warnings.extend(f"ignored_{problem}" for problem, _ in lookup.lookalikes)
     return warnings

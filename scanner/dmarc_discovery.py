@@ -71,13 +71,20 @@ def discover_psl(
     domain: str, org_domain: str, lookups: Mapping[str, DmarcLookup]
 ) -> Discovery:
     """RFC 7489 6.6.3: ``_dmarc.<domain>``, else ``_dmarc.<PSL org domain>`` (inherited)."""
-    own = _judge(lookups[domain], inherited=False, org_domain=org_domain)
-    if own is not None:
+    lookup = lookups[domain]
+    own = _judge(lookup, inherited=False, org_domain=org_domain)
+    # Only look-alikes (``v=dmarc1``, ``v`` not first): RFC 7489 6.6.3 steps 2-3 discard them
+    # and ask the organizational domain, whose policy then applies. They decide the outcome
+    # (permerror: published but broken) only when nothing is inherited.
+    lookalikes_only = not lookup.records and lookup.error is None and own is not None
+    if own is not None and not (lookalikes_only and org_domain != domain):
         return own
     if org_domain == domain:
         return Discovery("none", org_domain=org_domain)
     parent = _judge(lookups[org_domain], inherited=True, org_domain=org_domain)
-    return parent if parent is not None else Discovery("none", org_domain=org_domain)
+    if parent is not None and parent.state != "none":
+        return parent
+    return own if own is not None else Discovery("none", org_domain=org_domain)
 
 
 def _judge(

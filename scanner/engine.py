@@ -29,7 +29,7 @@ from .extras import check_bimi, check_mta_sts, check_tls_rpt
 from .mx import check_mx
 from .names import InvalidDomain, normalize_domain, psl_version, to_unicode
 from .options import ScanOptions
-from .result import DomainResult, Status
+from .result import ApexUnresolved, CheckResult, DomainResult, Status
 from .sender_id import check_sender_id
 from .spf import check_spf
 from .wildcard import probe_wildcard
@@ -99,24 +99,32 @@ async def _checked(
             probe_wildcard(name, ctx),
         ),
     )
+    # SPEC-BRIEF 7.3: an unresolved apex makes every check temperror (ApexUnresolved).
+    mark: Callable[[CheckResult], CheckResult] = (
+        ApexUnresolved if status == "error" else _as_is
+    )
     return DomainResult(
         domain=name,
         status=status,
-        spf=spf,
-        dmarc=dmarc,
-        dkim=dkim,
-        adsp=adsp,
-        mx=mx,
-        sender_id=sender_id,
-        mta_sts=mta_sts,
-        tls_rpt=tls_rpt,
-        bimi=bimi,
+        spf=mark(spf),
+        dmarc=mark(dmarc),
+        dkim=mark(dkim),
+        adsp=mark(adsp),
+        mx=mark(mx),
+        sender_id=mark(sender_id),
+        mta_sts=mark(mta_sts),
+        tls_rpt=mark(tls_rpt),
+        bimi=mark(bimi),
         input=domain,
         unicode=to_unicode(name),
         wildcard=wildcard,
         errors=errors,
         psl_version=psl_version(),
     )
+
+
+def _as_is(check: CheckResult) -> CheckResult:
+    return check
 
 
 def invalid_input(text: str, reason: str) -> DomainResult:

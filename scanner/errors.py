@@ -31,3 +31,12 @@ class PermError(ScanError):
 
 class InvalidName(PermError):
     """A name (from input or from a record) that is not a valid DNS host name."""
+
+
+class LocalFailure(Exception):
+    """This machine failed, not DNS: out of file descriptors, buffers or memory.
+
+    SPEC-BRIEF 7.1 and 0.10: such a failure is our bug, never a DNS outcome. It is not a
+    :class:`ScanError`, so no check turns it into ``temperror`` or an error result: it ends
+    the run, and nothing of the failing domains is recorded.
+    """

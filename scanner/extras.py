@@ -8,6 +8,7 @@ SPF), so records are selected by their version tag first, as the RFCs say (SPEC-
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -204,7 +205,13 @@ async def _lookup(ctx: ScanContext, domain: str, protocol: Protocol) -> ExtraRes
         return ExtraResult(
             "none", fields=dict.fromkeys(protocol.keys), errors=(str(error),)
         )
-    return select_record(answer, protocol)
+    result = select_record(answer, protocol)
+    qname = f"{protocol.label}.{domain}".lower()
+    if answer.outcome == "nxdomain" and answer.canonical_name != qname:
+        # SPEC-BRIEF 7.5: a CNAME to a hosted record that no longer exists.
+        dangling = f"dangling_cname:{answer.canonical_name}"
+        return dataclasses.replace(result, warnings=(*result.warnings, dangling))
+    return result
 
 
 async def check_mta_sts(domain: str, ctx: ScanContext) -> ExtraResult:
@@ -220,7 +227,10 @@ async def check_tls_rpt(domain: str, ctx: ScanContext) -> ExtraResult:
 async def check_bimi(domain: str, ctx: ScanContext) -> ExtraResult:
     """``default._bimi.<domain>``, else the organizational domain's (SPEC-BRIEF 6.4)."""
     result = await _lookup(ctx, domain, BIMI)
-    if result.state != "none" or result.record is not None:
+    # The org domain is asked only when no record carried the version tag: several records
+    # end discovery (draft-brand-indicators-for-message-identification 7.2 steps 6 and 9).
+    decided = result.record is not None or "multiple_records" in result.warnings
+    if result.state != "none" or decided:
         return _with_source(result, domain, inherited=False)
     org = org_domain_psl(domain)
     if org == domain:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal, Protocol
 
+from .text import escape_strings
+
 Status = Literal["ok", "nxdomain", "error"]
 
 # The contract's protocol keys, in the order DESIGN.md lists them (JSON output keeps it).
@@ -50,6 +52,35 @@ class CheckResult(Protocol):
     def state(self) -> str: ...
 
     def to_json(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class ApexUnresolved:
+    """A check of a domain whose apex did not resolve (``status: error``): ``temperror``.
+
+    SPEC-BRIEF 7.3: when the apex cannot be resolved, every protocol is ``temperror``, even if
+    a name below it answered (a ``_dmarc`` record beside an apex CNAME that SERVFAILs): the
+    domain is unknown, and the end-of-run retry asks again. What the check saw is kept in the
+    JSON for diagnosis (``state_seen``, the check's own fields), never counted.
+    """
+
+    check: CheckResult
+
+    @property
+    def state(self) -> str:
+        return "temperror"
+
+    def to_json(self) -> dict[str, Any]:
+        data = self.check.to_json()
+        if self.check.state == "temperror":
+            return data
+        errors = [*data.get("errors", []), "apex_unresolved"]
+        return {
+            **data,
+            "state": "temperror",
+            "state_seen": self.check.state,
+            "errors": errors,
+        }
 
 
 def utc_now() -> dt.datetime:
@@ -95,7 +126,10 @@ class DomainResult:
         )
 
     def to_json(self) -> dict[str, Any]:
-        """The DESIGN.md object: contract keys first, in contract order, then the extras."""
+        """The DESIGN.md object: contract keys first, in contract order, then the extras.
+
+        Control characters in any string (records, the input) are shown as ``\\xNN``.
+        """
         data: dict[str, Any] = {"domain": self.domain, "status": self.status}
         for name, check in self.checks().items():
             data[name] = None if check is None else check.to_json()
@@ -108,7 +142,17 @@ class DomainResult:
             scanner_version=self.scanner_version,
             psl_version=self.psl_version,
         )
-        return data
+        escaped: dict[str, Any] = escape_strings(
+            data
+        )  # DNS text is hostile (scanner.text)
+        return escaped
 
 
-__all__ = ["PROTOCOLS", "CheckResult", "DomainResult", "Status", "scanner_version"]
+__all__ = [
+    "PROTOCOLS",
+    "ApexUnresolved",
+    "CheckResult",
+    "DomainResult",
+    "Status",
+    "scanner_version",
+]

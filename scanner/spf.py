@@ -223,9 +223,13 @@ def _result(walk: SpfWalk, root: SpfNode, fetched: Fetched) -> SpfResult:
         state=state,
         record=root.record,
         all=all_,
-        lookups=walk.lookups,
+        # A loop never ends within the limit (its error says so): the count says "over 10"
+        # too, as a lower bound, so "lookups > 10" finds every domain that exceeds it.
+        lookups=max(walk.lookups, MAX_DNS_LOOKUPS + 1) if walk.looped else walk.lookups,
         void_lookups=void,
-        no_senders=state == "valid" and not root.authorises,
+        # DESIGN.md: the record authorises nobody and says so (v=spf1 -all): the parked-
+        # domain lock-down. A bare v=spf1 or ?all authorises nobody but asks nothing either.
+        no_senders=state == "valid" and not root.authorises and all_ == "-all",
         include_tree=root.to_json(),
         errors=(*errors, *walk.temperrors),
         warnings=tuple(dict.fromkeys(code for code, _ in walk.warnings)),
@@ -236,7 +240,7 @@ def _result(walk: SpfWalk, root: SpfNode, fetched: Fetched) -> SpfResult:
             "ipv4": walk.query_void_ipv4,
             "ipv6": walk.query_void_ipv6,
         },
-        lookups_truncated=walk.truncated,
+        lookups_truncated=walk.truncated or walk.looped,
         limit_exceeded_at=walk.limit_exceeded_at,
         warning_details=tuple(walk.warnings),
     )

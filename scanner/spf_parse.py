@@ -155,11 +155,6 @@ def decode_record(raw: bytes) -> str:
         ) from None
 
 
-def display_text(raw: bytes) -> str:
-    """A readable copy of record bytes for reports (invalid UTF-8 shown as ``\\xNN`` escapes)."""
-    return raw.decode("utf-8", errors="backslashreplace")
-
-
 def parse_spf(text: str) -> SpfRecord:
     """Parse and fully syntax-check one SPF record; raise :class:`PermError` on any error."""
     for offset, char in enumerate(text):

@@ -20,10 +20,10 @@ from .spf_parse import (
     Mechanism,
     SpfRecord,
     decode_record,
-    display_text,
     parse_spf,
     select_spf_records,
 )
+from .text import display_text
 
 if TYPE_CHECKING:
     from .context import ScanContext
@@ -172,6 +172,7 @@ class SpfWalk:
     limit_exceeded_at: str | None = None
     void_exceeded_at: str | None = None
     truncated: bool = False
+    looped: bool = False  # an include/redirect loop: the worst case is unbounded
 
     def warn(self, code: str, detail: str) -> None:
         if (code, detail) not in self.warnings:
@@ -311,6 +312,7 @@ class SpfWalk:
                 child,
                 f"{via} loop {loop}: evaluation never ends within 10 lookups (RFC 7208 4.6.4)",
             )
+            self.looped = True
         elif len(path) > MAX_DEPTH:
             self._perm(
                 child, f"{term} in {node.domain}: nesting deeper than {MAX_DEPTH}"

@@ -16,6 +16,7 @@ Failures raise :class:`TempError` with the reason; never a missing value.
 from __future__ import annotations
 
 import asyncio
+import errno
 import random
 import secrets
 import socket
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 
 import dns.resolver
 
-from .errors import TempError
+from .errors import LocalFailure, TempError
 from .options import ScanOptions
 from .wire import Response, WireError, encode_query, parse_response
 
@@ -44,6 +45,11 @@ SERVER_REASONS = {
     1: "formerr",
 }  # RFC 1035 4.1.1
 DEFAULT_PORT = 53
+# errno values that mean this machine ran out of something: a local failure, not a timeout.
+LOCAL_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+# Descriptors kept free for the interpreter (stdio, epoll, the UDP sockets, files it reads)
+# when TCP connections are bounded by a low RLIMIT_NOFILE (SPEC-BRIEF 8.4).
+FD_RESERVE = 32
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,27 @@ def servers_from(options: ScanOptions) -> tuple[Server, ...]:
 
 def family_of(host: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def tcp_slots(concurrency: int) -> int:
+    """TCP connections allowed at once: ``concurrency``, fewer if descriptors are scarce.
+
+    Every truncated answer opens a TCP connection; past RLIMIT_NOFILE that fails with EMFILE,
+    which must never look like a DNS failure. ``engine.raise_fd_limit`` raises the soft limit
+    first; when the hard limit is too low even so, connections wait for a free slot.
+    """
+    try:
+        import resource
+    except ImportError:  # not on this platform (Windows): no such limit to respect
+        return concurrency
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return concurrency
+    return max(1, min(concurrency, soft - FD_RESERVE))
+
+
+def local_failure(error: OSError) -> bool:
+    return error.errno in LOCAL_ERRNOS
 
 
 class UdpSocket:
@@ -145,6 +172,7 @@ class StubResolver:
         self.loop = asyncio.get_running_loop()
         self.pools: dict[socket.AddressFamily, list[UdpSocket]] = {}
         self._outbox: list[tuple[UdpSocket, bytes, Server, asyncio.Future[bytes]]] = []
+        self._tcp_slots = asyncio.Semaphore(tcp_slots(options.concurrency))
         self._finalizer = weakref.finalize(self, _close_all, self.pools)
 
     def close(self) -> None:
@@ -169,15 +197,24 @@ class StubResolver:
                 continue
             try:
                 udp.sock.sendto(wire, server.address)
-            except OSError as error:  # no route, buffer full: this attempt failed
-                future.set_exception(error)
+            except OSError as error:
+                if local_failure(
+                    error
+                ):  # this machine, not the server (SPEC-BRIEF 7.1)
+                    future.set_exception(LocalFailure(f"sending a query: {error}"))
+                else:  # no route, ICMP unreachable: this attempt failed
+                    future.set_exception(error)
 
     def _socket(self, family: socket.AddressFamily) -> UdpSocket:
         pool = self.pools.get(family)
         if pool is None:
-            pool = self.pools[family] = [
-                UdpSocket(family, self.loop) for _ in range(SOCKETS_PER_FAMILY)
-            ]
+            try:
+                pool = [UdpSocket(family, self.loop) for _ in range(SOCKETS_PER_FAMILY)]
+            except OSError as error:
+                if local_failure(error):
+                    raise LocalFailure(f"opening UDP sockets: {error}") from error
+                raise
+            self.pools[family] = pool
         return random.choice(pool)  # noqa: S311 - spreading load, not a secret
 
     async def resolve(self, qname: bytes, rdtype: int) -> Response:
@@ -245,7 +282,7 @@ class StubResolver:
             secrets.randbits(16), qname, rdtype, self.options.edns_payload
         )
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(timeout), self._tcp_slots:
                 reader, writer = await asyncio.open_connection(server.host, server.port)
                 try:
                     writer.write(TCP_LENGTH.pack(len(wire)) + wire)
@@ -253,7 +290,11 @@ class StubResolver:
                     data = await reader.readexactly(length)
                 finally:
                     writer.close()
-        except (TimeoutError, OSError, asyncio.IncompleteReadError):
+        except OSError as error:
+            if local_failure(error):
+                raise LocalFailure(f"opening a TCP connection: {error}") from error
+            return None
+        except (TimeoutError, asyncio.IncompleteReadError):
             return None
         return _parsed(data)
 

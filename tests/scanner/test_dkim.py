@@ -197,11 +197,24 @@ def test_unknown_tags_are_ignored(keys: dict[str, str]) -> None:
     assert key.usable and key.warnings == ()
 
 
-def test_sha1_only_hash_list_warns(keys: dict[str, str]) -> None:
-    assert parse_dkim_key(f"v=DKIM1; h=sha1; p={keys['rsa2048']}").warnings == (
-        "h_sha1_only",
-    )
-    assert parse_dkim_key(f"v=DKIM1; h=sha1:sha256; p={keys['rsa2048']}").warnings == ()
+def test_hash_list_without_sha256_makes_the_key_unusable(keys: dict[str, str]) -> None:
+    # RFC 8301 3.1: no SHA-1 signature is valid; RFC 6376 3.6.1: unknown h= names ignored.
+    sha1 = parse_dkim_key(f"v=DKIM1; h=sha1; p={keys['rsa2048']}")
+    assert (sha1.errors, sha1.usable) == (("h_sha1_only",), False)
+    unknown = parse_dkim_key(f"v=DKIM1; h=md5; p={keys['rsa2048']}")
+    assert (unknown.errors, unknown.usable) == (("h_no_known_hash",), False)
+    both = parse_dkim_key(f"v=DKIM1; h=sha1:sha256; p={keys['rsa2048']}")
+    assert (both.errors, both.warnings, both.usable) == ((), (), True)
+
+
+def test_unknown_key_type_is_not_reported_as_a_type(keys: dict[str, str]) -> None:
+    for record in (f"v=DKIM1; k=dsa; p={keys['rsa2048']}", f"k=; p={keys['rsa2048']}"):
+        key = parse_dkim_key(record)
+        assert (key.key_type, key.errors, key.usable) == (
+            None,
+            ("unknown_key_type",),
+            False,
+        )
 
 
 def test_service_type_without_email_makes_the_key_unusable(
@@ -491,7 +504,8 @@ def test_timeout_on_one_selector_does_not_hide_a_found_key(
 
 def test_sha1_only_and_non_email_keys_carry_their_problems(scan: Any) -> None:
     found = selectors_of(dkim(scan, "oddtags.dkim.test"))
-    assert found["google"]["warnings"] == ["h_sha1_only"] and found["google"]["usable"]
+    assert found["google"]["errors"] == ["h_sha1_only"]
+    assert not found["google"]["usable"]
     assert found["selector1"]["errors"] == ["service_not_email"]
     assert not found["selector1"]["usable"]
 

@@ -78,8 +78,10 @@ def test_minus_all_alone_means_no_senders(spf: Any) -> None:
     )
 
 
-def test_record_with_only_fail_terms_has_no_senders(spf: Any) -> None:
-    assert spf("fail-only").no_senders is True
+def test_authorising_nobody_without_locking_down_is_not_no_senders(spf: Any) -> None:
+    # "v=spf1 -ip4:192.0.2.1 ~all": nobody passes, but everyone else only softfails;
+    # no_senders is the lock-down, v=spf1 -all (DESIGN.md).
+    assert spf("fail-only").no_senders is False
 
 
 def test_record_listing_hosts_has_senders(spf: Any) -> None:
@@ -205,6 +207,8 @@ def test_redirect_loop_is_permerror(spf: Any) -> None:
     result = spf("redir-loop")
     assert result.state == "permerror"
     assert "loop" in result.errors[0]
+    # Unbounded worst case: the count says "over 10" (a lower bound), never a small number.
+    assert (result.lookups, result.lookups_truncated) == (11, True)
 
 
 def test_redirect_to_record_without_all_is_neutral_by_default(spf: Any) -> None:
@@ -257,6 +261,7 @@ def test_include_loop_is_permerror(spf: Any) -> None:
         "inc-loop-a.spf.test -> inc-loop-b.spf.test -> inc-loop-a.spf.test"
         in result.errors[0]
     )
+    assert result.lookups > 10 and result.lookups_truncated
 
 
 def test_dangling_include_is_permerror_and_a_void_lookup(spf: Any) -> None:

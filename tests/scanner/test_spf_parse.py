@@ -14,11 +14,11 @@ from scanner.errors import PermError
 from scanner.spf import record_warnings
 from scanner.spf_parse import (
     decode_record,
-    display_text,
     is_spf_record,
     parse_spf,
     select_spf_records,
 )
+from scanner.text import display_text
 
 VALID = {
     "empty-record": "v=spf1",

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import resource
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -15,9 +18,9 @@ import pytest
 
 from scanner.context import ScanContext
 from scanner.dnsio import query
-from scanner.errors import TempError
+from scanner.errors import LocalFailure, TempError
 from scanner.options import ScanOptions
-from scanner.stub import StubResolver
+from scanner.stub import FD_RESERVE, StubResolver, tcp_slots
 from scanner.wire import TXT, encode_name
 from tests.conftest import options_for
 from tests.dnsserver import DnsServer
@@ -186,6 +189,51 @@ def test_truncated_answer_is_asked_again_over_tcp(
     response = resolve(local(server.port), "answer.srv.engine.test")
     assert [r.value for r in response.answer] == [b"v=spf1 -all"]
     assert server.tcp_queries == 1
+
+
+@contextlib.contextmanager
+def descriptor_limit(soft: int) -> Iterator[None]:
+    """Lower this process's soft RLIMIT_NOFILE for the block (the hard limit is kept)."""
+    old_soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (old_soft, hard))
+
+
+def test_tcp_connections_are_bounded_by_the_descriptor_limit() -> None:
+    with descriptor_limit(100):
+        assert tcp_slots(500) == 100 - FD_RESERVE
+        assert tcp_slots(10) == 10
+    assert tcp_slots(1) == 1
+
+
+def test_running_out_of_descriptors_is_a_local_failure_not_a_timeout(
+    dns_server_factory: ServerFactory,
+) -> None:
+    # SPEC-BRIEF 0.10 / 7.1: EMFILE must end the run, never read as a DNS failure.
+    server = dns_server_factory(mode="truncate")
+
+    qname = encode_name("answer.srv.engine.test")
+
+    async def main(udp_first: bool) -> None:
+        stub = StubResolver(local(server.port))
+        try:
+            if udp_first:  # the UDP sockets exist; only the TCP connection is refused
+                await stub.resolve(qname, TXT)
+                await asyncio.sleep(0.05)  # its TCP transport closes on a later turn
+            lowest_free = os.dup(0)  # RLIMIT_NOFILE bounds descriptor numbers
+            os.close(lowest_free)
+            with descriptor_limit(lowest_free):  # not one descriptor left
+                await stub.resolve(qname, TXT)
+        finally:
+            stub.close()
+
+    with pytest.raises(LocalFailure, match="opening a TCP connection"):
+        asyncio.run(main(udp_first=True))
+    with pytest.raises(LocalFailure, match="opening UDP sockets"):
+        asyncio.run(main(udp_first=False))
 
 
 def test_no_servers_is_temperror() -> None:

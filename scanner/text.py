@@ -1,0 +1,53 @@
+"""Display copies of DNS text: record bytes are attacker-controlled (STYLE: escape everywhere).
+
+A TXT record may hold any octets. What the scanner reports keeps every readable character
+(Japanese included) and shows the rest as ``\\xNN``: invalid UTF-8, C0 controls (tab, CR, LF,
+ESC...), DEL and C1 controls. A terminal, a log line or a spreadsheet then never receives a raw
+control character from DNS (an ESC sequence could rewrite a terminal; a CR forge a log line).
+Parsing uses the raw bytes; :func:`escape_strings` is applied to every result object once, at
+``DomainResult.to_json``, so no field can forget it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# C0 controls, DEL, C1 controls (U+0080..U+009F: they decode from valid UTF-8 too).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\x{ord(match.group()):02x}"
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every control character shown as ``\\xNN``."""
+    return _CONTROL.sub(_escape, text)
+
+
+def display_text(raw: bytes) -> str:
+    """A readable copy of record bytes: invalid UTF-8 and controls shown as ``\\xNN``."""
+    text = raw.decode("utf-8", errors="backslashreplace")
+    return escape_controls(text) if _CONTROL.search(text) else text
+
+
+def escape_strings(value: Any) -> Any:
+    """``value`` (JSON-like: dicts, lists, strings, scalars) with controls escaped in strings.
+
+    Returns ``value`` itself when nothing needed escaping, so a clean result is not copied.
+    """
+    if isinstance(value, str):
+        return escape_controls(value) if _CONTROL.search(value) else value
+    if isinstance(value, dict):
+        changed = {key: escape_strings(item) for key, item in value.items()}
+        same = all(changed[key] is value[key] for key in value)
+        return value if same else changed
+    if isinstance(value, list):
+        items = [escape_strings(item) for item in value]
+        same = all(new is old for new, old in zip(items, value, strict=True))
+        return value if same else items
+    return value
+
+
+__all__ = ["display_text", "escape_controls", "escape_strings"]
