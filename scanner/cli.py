@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="scan domains",
         description="Scan domains; results are printed in input order.",
+        epilog="An argument that starts with '-' is read as an option: put '--' before "
+        "the domains (check -- -bad.example), or give them with --file or '-'.",
     )
     check.set_defaults(parser=check)  # usage errors then show the subcommand's usage
     add_dns_options(check)

@@ -340,6 +340,13 @@ def _warnings(
         warnings.append("policy_source_mismatch")
     if exists is None:
         warnings.append("existence_unknown")
+    if psl.state != "temperror" and (
+        walk.state == "temperror"
+        or any(error.startswith("org_domain_unknown:") for error in walk.errors)
+    ):
+        # The RFC 9989 walk met a DNS failure the RFC 7489 answer did not need: the
+        # tree-walk figures (org_domain_treewalk, treewalk) are unknown, not absent.
+        warnings.append("treewalk_dns_error")
     warnings.extend(
         f"{d.tag}_{d.status}:{d.host}"
         for d in destinations

@@ -111,6 +111,8 @@ def _extract_host(text: str, original: str) -> str:
         text = _MAILTO_RE.sub("", text, count=1)
     elif _SCHEME_RE.match(text):
         text = text.split("://", 1)[1]
+    elif text.startswith("//"):  # a scheme-relative URL, as copied from HTML
+        text = text[2:]
     text = re.split(r"[/?#]", text, maxsplit=1)[0]
     text = text.rpartition("@")[2]  # userinfo or e-mail local part
     if text.startswith("["):  # [IPv6]:port in a URL

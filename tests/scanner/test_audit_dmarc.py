@@ -1090,6 +1090,7 @@ def test_dns_failure_inside_the_tree_walk(
     assert (
         d["org_domain_treewalk"] != "audit-dmarc-org.test"
     )  # not a guess past the error
+    assert "treewalk_dns_error" in d["warnings"]  # unknown, said so, not silently null
 
 
 def test_inherited_record_authorisation_uses_the_org_domain(

@@ -50,6 +50,7 @@ def test_normalize_domain_maps_idn_case_and_dots(text: str, expected: str) -> No
     ("text", "expected"),
     [
         ("https://www.soumu.go.jp/menu_news/index.html", "www.soumu.go.jp"),
+        ("//www.soumu.go.jp/menu_news/", "www.soumu.go.jp"),
         ("http://user:secret@WWW.MLIT.GO.JP:8080/a?b=c#d", "www.mlit.go.jp"),
         ("www.soumu.go.jp/path/only", "www.soumu.go.jp"),
         ("soumu.go.jp:25", "soumu.go.jp"),
