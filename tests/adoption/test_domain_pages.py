@@ -143,6 +143,20 @@ def test_domain_page_escapes_hostile_dns_text(viewer: Client, history):
 
 
 @pytest.mark.django_db
+def test_bimi_declination_is_not_shown_as_a_logo(viewer: Client, history):
+    # An empty l= declines BIMI (draft-brand-indicators 4.2): "found", yet no logo.
+    domain = history.domains["a"]
+    declined = result(domain.name, spf="valid", spf_all="-all")
+    declined["bimi"] = {"state": "found", "record": "v=BIMI1; l=;", "l": None,
+                        "a": None, "declined": True, "inherited": False}  # fmt: skip
+    finished_run({domain: declined}, when(7))
+    html = viewer.get(reverse("domains:detail", args=[domain.name])).content.decode()
+    section = re.search(r'id="protocol-bimi".*?</section>', html, re.S).group(0)
+    assert 'class="state state-none"' in section and "state-good" not in section
+    assert "v=BIMI1; l=;" in section
+
+
+@pytest.mark.django_db
 def test_domain_page_shows_records_tree_phase_and_timeline(viewer: Client, history):
     html = viewer.get(reverse("domains:detail", args=["b.example.jp"])).content.decode()
     assert (
