@@ -57,9 +57,20 @@ def _state(result: dict[str, Any], key: str, field: str = "state") -> str:
 
 
 def summary_columns(result: dict[str, Any]) -> dict[str, Any]:
-    """The columns statistics group by, copied out of the contract fields."""
+    """The columns statistics group by, copied out of the contract fields.
+
+    A domain whose apex did not resolve (status ``error``) is unknown for every protocol;
+    what its checks saw below the apex stays in the stored JSON, not in these columns.
+    """
+    unresolved = result.get("status") == "error"
     spf = result.get("spf") if isinstance(result.get("spf"), dict) else {}
     dmarc = result.get("dmarc") if isinstance(result.get("dmarc"), dict) else {}
+    if unresolved:  # states only: each is temperror (or null for input that is no name)
+        spf, dmarc = {}, {}
+        result = {"status": "error"} | {
+            name: {"state": part.get("state")} if isinstance(part, dict) else None
+            for name, part in ((name, result.get(name)) for name in PROTOCOLS)
+        }
     lookups = spf.get("lookups") if spf else None
     return {
         "status": str(result.get("status", "error")),
