@@ -41,6 +41,7 @@ def scan_options_from_settings() -> dict[str, object]:
         "timeout": settings.SCANNER_TIMEOUT,
         "retries": settings.SCANNER_RETRIES,
         "concurrency": settings.SCANNER_CONCURRENCY,
+        "trust_ad": settings.SCANNER_TRUST_AD,
     }
 
 
@@ -54,6 +55,7 @@ def options_of(run: ScanRun) -> ScanOptions:
         timeout=float(raw.get("timeout", 2.0)),
         retries=int(raw.get("retries", 2)),
         concurrency=int(raw.get("concurrency", 200)),
+        trust_ad=bool(raw.get("trust_ad", False)),
     )
 
 

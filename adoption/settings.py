@@ -205,6 +205,8 @@ SCANNER_NAMESERVERS = env_list("SCANNER_NAMESERVERS")
 SCANNER_TIMEOUT = env_float("SCANNER_TIMEOUT", 2.0)
 SCANNER_RETRIES = env_int("SCANNER_RETRIES", 2, minimum=0)
 SCANNER_CONCURRENCY = env_int("SCANNER_CONCURRENCY", 200, minimum=1)
+# The resolvers validate DNSSEC and sit on a trusted path: results report the AD bit.
+SCANNER_TRUST_AD = env_bool("SCANNER_TRUST_AD", False)
 
 # --- Scan runs ------------------------------------------------------------------------------
 # A chunk with no progress for this long is sent again by the watchdog (a lost worker, a

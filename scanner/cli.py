@@ -99,6 +99,12 @@ def add_dns_options(parser: argparse.ArgumentParser) -> None:
         default=DEFAULTS.retries,
         help=f"further attempts per query (default {DEFAULTS.retries})",
     )
+    parser.add_argument(
+        "--trust-ad",
+        action="store_true",
+        help="the resolver validates DNSSEC over a trusted path (loopback): report "
+        "'dnssec' from its AD bit instead of 'unknown'",
+    )
 
 
 def nameserver(text: str) -> tuple[str, int]:
@@ -136,6 +142,7 @@ def options_from(args: argparse.Namespace, **extra: Any) -> ScanOptions:
         nameservers=tuple(args.nameserver),
         timeout=args.timeout,
         retries=args.retries,
+        trust_ad=args.trust_ad,
         **extra,
     )
 

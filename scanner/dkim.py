@@ -185,7 +185,13 @@ async def check_dkim(
         domainkey, errors = None, [str(error)]
     except InvalidName as error:
         return DkimResult("none", "invalid_name", errors=(str(error),))
-    if domainkey is not None and domainkey.outcome == "nxdomain":
+    if (
+        domainkey is not None
+        and domainkey.outcome == "nxdomain"
+        # RFC 6604 3: through a CNAME the rcode is about the chain's end, and the name
+        # _domainkey.<domain> itself exists; only its own NXDOMAIN says "nothing below".
+        and domainkey.canonical_name == f"_domainkey.{domain}"
+    ):
         # RFC 8020: nothing below. Broken servers answer NXDOMAIN for empty non-terminals too
         # (SPEC-BRIEF 2.6 caveat 1), so the domain's own known selectors are asked anyway.
         probes = await _probe_all(ctx, domain, plan.known)

@@ -24,7 +24,7 @@ _TAG_VALUE_RE = re.compile(
     r"^[\x21-\x3a\x3c-\x7e]+(?:[ \t\r\n]+[\x21-\x3a\x3c-\x7e]+)*$"
 )
 _WSP = " \t\r\n"  # WSP and the CRLF of FWS (RFC 6376 2.8)
-# A DNS key record is at most a few KiB (dnsio.MAX_TXT_OCTETS); tag-lists of more tags than
+# A DNS key record is at most one DNS message (64 KiB); tag-lists of more tags than
 # this are hostile. RFC 6376 defines 7 key tags; DMARC/BIMI a dozen.
 MAX_TAGS = 64
 

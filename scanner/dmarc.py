@@ -303,7 +303,13 @@ async def _verify(
     authorizations = [text for text in texts if is_dmarc_record(text)]
     if authorizations:
         detail = _override_check(authorizations[0], tag, uri.host)
-        return Destination(tag, uri.uri, uri.host, "external_verified", name, detail)
+        # RFC 9990 4: an override on another host means no report goes to either URI.
+        status = (
+            "external_unverified"
+            if detail == "override_other_host"
+            else "external_verified"
+        )
+        return Destination(tag, uri.uri, uri.host, status, name, detail)
     return Destination(tag, uri.uri, uri.host, "external_unverified")
 
 

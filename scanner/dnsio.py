@@ -33,9 +33,6 @@ if TYPE_CHECKING:
 
 Outcome = Literal["answer", "nodata", "nxdomain"]
 
-# RFC 1035 3.3.14 allows any number of 255-octet strings in a TXT RR; an SPF/DMARC/DKIM
-# record longer than this is hostile or broken, and is cut before parsing (SPEC-BRIEF 1.1.8).
-MAX_TXT_OCTETS = 4096
 # A resolver's answer carries the whole CNAME chain; follow at most this many links in it
 # (dnspython's limit; pyspf uses 10), so a looping chain cannot loop here (SPEC-BRIEF 7.5).
 MAX_CNAME_CHAIN = 16
@@ -189,7 +186,9 @@ def convert(
     for record in found:
         value = record.value
         if record.rdtype == TXT and isinstance(value, bytes):
-            txt.append(value[:MAX_TXT_OCTETS])
+            # Whole: a record is bounded by its message (65,535 octets, RFC 1035 4.2.2);
+            # cutting it would turn a long record into a fake syntax error.
+            txt.append(value)
         elif record.rdtype == MX and isinstance(value, tuple):
             mx.append(value)
         elif record.rdtype in (A, AAAA) and isinstance(value, str):

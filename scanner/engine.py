@@ -118,9 +118,29 @@ async def _checked(
         input=domain,
         unicode=to_unicode(name),
         wildcard=wildcard,
+        dnssec=dnssec_state(apex, ctx.options.trust_ad),
         errors=errors,
         psl_version=psl_version(),
     )
+
+
+def dnssec_state(apex: tuple[Lookup, Lookup], trust_ad: bool) -> str:
+    """``secure``/``insecure`` from the AD bit of the apex TXT and MX answers, or ``unknown``.
+
+    SPEC-BRIEF 6.5: AD means something only from a validating resolver over a trusted path
+    (``ScanOptions.trust_ad``); without that, or when either lookup failed, it is unknown.
+    Both answers (NODATA and NXDOMAIN included) must be authenticated to say ``secure``.
+    """
+    if not trust_ad:
+        return "unknown"
+    answers = [
+        lookup.result()
+        for lookup in apex
+        if lookup.done() and not lookup.cancelled() and lookup.exception() is None
+    ]
+    if len(answers) < len(apex):
+        return "unknown"
+    return "secure" if all(answer.authenticated for answer in answers) else "insecure"
 
 
 def _as_is(check: CheckResult) -> CheckResult:

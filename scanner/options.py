@@ -20,7 +20,9 @@ class ScanOptions:
     ``selectors`` are the DKIM selectors probed on every domain (``None``: the documented
     default list in ``scanner.selectors``). ``retry_temperror`` re-checks domains that ended with
     a ``temperror`` once more at the end: a fresh cache, one attempt with a doubled timeout
-    (SPEC-BRIEF 7.2).
+    (SPEC-BRIEF 7.2). ``trust_ad``: the nameservers validate DNSSEC and the path to them is
+    trusted (a resolver on loopback); only then does a result report ``dnssec`` as ``secure``
+    or ``insecure`` from the AD bit, else ``unknown`` (SPEC-BRIEF 6.5: hearsay otherwise).
     """
 
     nameservers: tuple[tuple[str, int], ...] = ()
@@ -30,6 +32,7 @@ class ScanOptions:
     selectors: tuple[str, ...] | None = None
     edns_payload: int = DEFAULT_EDNS_PAYLOAD
     retry_temperror: bool = True
+    trust_ad: bool = False
 
     @property
     def lifetime(self) -> float:

@@ -106,6 +106,9 @@ class DomainResult:
     input: str = ""
     unicode: str = ""
     wildcard: bool | None = None
+    dnssec: str = (
+        "unknown"  # secure | insecure | unknown (SPEC-BRIEF 6.5), apex TXT and MX
+    )
     errors: tuple[str, ...] = ()
     scanned_at: dt.datetime = field(default_factory=utc_now)
     scanner_version: str = field(default_factory=scanner_version)
@@ -137,6 +140,7 @@ class DomainResult:
             input=self.input,
             unicode=self.unicode,
             wildcard=self.wildcard,
+            dnssec=self.dnssec,
             errors=list(self.errors),
             scanned_at=self.scanned_at.isoformat(timespec="seconds"),
             scanner_version=self.scanner_version,

@@ -27,7 +27,9 @@ import dns.nameserver
 import dns.rdatatype
 import dns.resolver
 
+from .errors import PermError
 from .options import ScanOptions
+from .spf_parse import parse_spf
 
 with warnings.catch_warnings():
     # pyspf 2.0.14 predates Python 3.8's escape-sequence warnings in its docstrings.
@@ -88,7 +90,7 @@ def evaluate_spf(domain: str, ip: str, options: ScanOptions) -> SpfEvaluation:
         original = spf.DNSLookup
         spf.DNSLookup = lookup
         try:
-            checker = spf.query(
+            checker = RfcQuery(
                 i=address,
                 s=f"postmaster@{name}",
                 h=name,
@@ -113,6 +115,50 @@ def evaluate_spf(domain: str, ip: str, options: ScanOptions) -> SpfEvaluation:
         void_lookups=int(checker.void_lookups),
         mechanism=checker.mechanism,
     )
+
+
+class RfcQuery(spf.query):  # type: ignore[misc]  # pyspf ships no type hints
+    """pyspf's check_host() with two RFC 7208 rules it does not follow (2.0.14).
+
+    pyspf counts a ``redirect=`` toward the 10-lookup limit as soon as it reads the record, and
+    rejects an unknown modifier that appears twice. RFC 7208 6.1: ``redirect`` is ignored when
+    the record has an ``all`` (so it is never a lookup); RFC 7208 6: unknown modifiers are
+    ignored "no matter where, or how often". Records our parser finds valid are handed to
+    pyspf without the ignored terms; anything else goes as published, for pyspf to judge.
+    """
+
+    def dns_spf(self, domain: str) -> str | None:
+        record: str | None = super().dns_spf(domain)
+        return None if record is None else without_ignored_terms(record)
+
+
+def without_ignored_terms(record: str) -> str:
+    """``record`` minus a redirect beside ``all`` and repeats of an unknown modifier."""
+    try:
+        parsed = parse_spf(record)
+    except PermError:
+        return record  # pyspf reports the syntax error itself
+    ignored: list[bool] = []  # per modifier, in published order
+    seen: set[str] = set()
+    for modifier in parsed.modifiers:
+        if modifier.name == "redirect":
+            ignored.append(parsed.all is not None)
+        elif modifier.name == "exp":
+            ignored.append(False)
+        else:
+            ignored.append(modifier.name in seen)
+            seen.add(modifier.name)
+    if not any(ignored):
+        return record
+    pending = list(zip(parsed.modifiers, ignored, strict=True))
+    kept: list[str] = []
+    for term in record.split(" "):
+        if pending and term == pending[0][0].text:
+            _, drop = pending.pop(0)
+            if drop:
+                continue
+        kept.append(term)
+    return " ".join(kept)
 
 
 def make_sync_resolver(options: ScanOptions) -> dns.resolver.Resolver:

@@ -69,8 +69,9 @@ def servers_from(options: ScanOptions) -> tuple[Server, ...]:
     if not pairs:
         try:
             system = dns.resolver.Resolver(configure=True)
-        except dns.resolver.NoResolverConfiguration:
-            return ()
+        except dns.resolver.NoResolverConfiguration as error:
+            # SPEC-BRIEF 7.1: no resolver is our failure, not a domain's temperror.
+            raise LocalFailure(f"no nameservers configured: {error}") from error
         pairs = [(str(host), DEFAULT_PORT) for host in system.nameservers]
     return tuple(Server(host, port, family_of(host)) for host, port in pairs)
 
@@ -219,8 +220,8 @@ class StubResolver:
 
     async def resolve(self, qname: bytes, rdtype: int) -> Response:
         """Ask the servers until one answers; TempError when none did within the lifetime."""
-        if not self.servers:
-            raise TempError("no_servers", "no nameservers configured")
+        if not self.servers:  # every answer would be a fake temperror (SPEC-BRIEF 7.1)
+            raise LocalFailure("no nameservers configured")
         deadline = self.loop.time() + self.options.lifetime
         candidates = list(self.servers)
         reason = "timeout"

@@ -107,8 +107,12 @@ def split_labels(text: str) -> list[bytes]:
 
 
 def encode_query(qid: int, qname: bytes, rdtype: int, payload: int | None) -> bytes:
-    """A recursive query (RD) for one question, with an OPT record when ``payload`` is set."""
-    header = HEADER.pack(qid, FLAG_RD, 1, 0, 0, 1 if payload else 0)
+    """A recursive query for one question, with an OPT record when ``payload`` is set.
+
+    RD asks for recursion; AD asks a validating resolver to say whether the answer was
+    authenticated (RFC 6840 5.7), which it does only when asked (SPEC-BRIEF 6.5).
+    """
+    header = HEADER.pack(qid, FLAG_RD | FLAG_AD, 1, 0, 0, 1 if payload else 0)
     question = qname + QUESTION_TAIL.pack(rdtype, CLASS_IN)
     if not payload:
         return header + question

@@ -135,7 +135,8 @@ def test_external_destinations_verified_unverified_and_dns_error(dmarc: Any) -> 
             "nothing.hosted.dmarc.test": "external_unverified",
             "flaky.hosted.dmarc.test": "unverified_dns_error",
             "wrong.hosted.dmarc.test": "external_unverified",  # TXT there is SPF, not v=DMARC1
-            "override.hosted.dmarc.test": "external_verified",
+            # RFC 9990 4: its override names another host, so no report is sent at all.
+            "override.hosted.dmarc.test": "external_unverified",
         }
     )
     assert "rua_external_unverified:nothing.hosted.dmarc.test" in data["warnings"]

@@ -236,7 +236,7 @@ def test_running_out_of_descriptors_is_a_local_failure_not_a_timeout(
         asyncio.run(main(udp_first=False))
 
 
-def test_no_servers_is_temperror() -> None:
+def test_no_servers_is_a_local_failure() -> None:
     async def main() -> None:
         stub = StubResolver(local())
         stub.servers = ()
@@ -245,7 +245,7 @@ def test_no_servers_is_temperror() -> None:
         finally:
             stub.close()
 
-    with pytest.raises(TempError, match="no_servers"):
+    with pytest.raises(LocalFailure, match="no nameservers configured"):
         asyncio.run(main())
 
 
