@@ -106,9 +106,8 @@ class DomainResult:
     input: str = ""
     unicode: str = ""
     wildcard: bool | None = None
-    dnssec: str = (
-        "unknown"  # secure | insecure | unknown (SPEC-BRIEF 6.5), apex TXT and MX
-    )
+    # secure | insecure | unknown: the AD bit of the apex TXT and MX (SPEC-BRIEF 6.5)
+    dnssec: str = "unknown"
     errors: tuple[str, ...] = ()
     scanned_at: dt.datetime = field(default_factory=utc_now)
     scanner_version: str = field(default_factory=scanner_version)
@@ -146,9 +145,8 @@ class DomainResult:
             scanner_version=self.scanner_version,
             psl_version=self.psl_version,
         )
-        escaped: dict[str, Any] = escape_strings(
-            data
-        )  # DNS text is hostile (scanner.text)
+        # DNS text is hostile: no control character leaves the scanner (scanner.text).
+        escaped: dict[str, Any] = escape_strings(data)
         return escaped
 
 

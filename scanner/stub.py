@@ -199,9 +199,8 @@ class StubResolver:
             try:
                 udp.sock.sendto(wire, server.address)
             except OSError as error:
-                if local_failure(
-                    error
-                ):  # this machine, not the server (SPEC-BRIEF 7.1)
+                # Out of buffers or descriptors is this machine, not the server (7.1).
+                if local_failure(error):
                     future.set_exception(LocalFailure(f"sending a query: {error}"))
                 else:  # no route, ICMP unreachable: this attempt failed
                     future.set_exception(error)
@@ -291,11 +290,11 @@ class StubResolver:
                     data = await reader.readexactly(length)
                 finally:
                     writer.close()
-        except OSError as error:
+        except (TimeoutError, asyncio.IncompleteReadError):
+            return None
+        except OSError as error:  # refused, reset: no answer; out of descriptors: ours
             if local_failure(error):
                 raise LocalFailure(f"opening a TCP connection: {error}") from error
-            return None
-        except (TimeoutError, asyncio.IncompleteReadError):
             return None
         return _parsed(data)
 
