@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import json
 import os
 import sys
@@ -21,6 +22,7 @@ from typing import Any, TextIO
 
 from .engine import Item, check_domains_ordered
 from .errors import LocalFailure
+from .names import InvalidDomain, normalize_domain
 from .options import ScanOptions, parse_nameserver
 from .result import DomainResult
 
@@ -73,8 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Evaluate SPF as a receiver would for a message from IP (RFC 7208).",
     )
     add_dns_options(spf_eval)
-    spf_eval.add_argument("domain", metavar="DOMAIN")
-    spf_eval.add_argument("ip", metavar="IP")
+    spf_eval.add_argument("domain", metavar="DOMAIN", type=domain_name)
+    spf_eval.add_argument("ip", metavar="IP", type=ip_address)
     return parser
 
 
@@ -112,6 +114,27 @@ def nameserver(text: str) -> tuple[str, int]:
         return parse_nameserver(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def domain_name(text: str) -> str:
+    """DOMAIN normalised as ``check`` does (URL, e-mail address, IDN, full-width -> A-label).
+
+    A malformed name is passed on as given: check_host() answers ``none`` for it without a
+    query (RFC 7208 4.3), which is what a receiver would say.
+    """
+    try:
+        return normalize_domain(text)
+    except InvalidDomain:
+        return text.strip()
+
+
+def ip_address(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an IPv4 or IPv6 address: {text!r}"
+        ) from None
 
 
 def positive_float(text: str) -> float:

@@ -151,6 +151,7 @@ def test_table_is_aligned_with_one_row_per_domain(dns_server: DnsServer) -> None
         ["check", "--nameserver", "127.0.0.1:99999", "full.engine.test"],
         ["check", "--timeout", "0", "full.engine.test"],
         ["check", "--file", "/nonexistent/domains.txt"],
+        ["spf-eval", "full.engine.test", "999.1.1.1"],
         ["frobnicate"],
         [],
     ],
@@ -189,6 +190,20 @@ def test_spf_eval_prints_the_receiver_result(
     assert done.returncode == 0, done.stderr
     evaluation = json.loads(done.stdout)
     assert evaluation["result"] == result
+
+
+def test_spf_eval_reads_the_domain_as_check_does(dns_server: DnsServer) -> None:
+    done = run_cli(
+        "spf-eval",
+        "--nameserver",
+        dns_server.nameserver,
+        *TIMEOUT,
+        "https://FULL.engine.test./path",
+        "192.0.2.5",
+    )
+    assert done.returncode == 0, done.stderr
+    evaluation = json.loads(done.stdout)
+    assert (evaluation["domain"], evaluation["result"]) == ("full.engine.test", "pass")
 
 
 class FakeTerminal(io.StringIO):
