@@ -56,14 +56,6 @@ MAX_CHARS = {
 # Shown in error reports; longer cell values are cut.
 MAX_VALUE_SHOWN = 100
 
-FIELDS = (
-    "domain",
-    "organisation",
-    "organisation_en",
-    "groups",
-    "dkim_selectors",
-    "note",
-)
 # Header texts per field, compared after _header_key() (NFKC, case-folded, no spaces or
 # punctuation), so "Organization (English)", "組織名（英語）" and "organisation_en" all match.
 HEADER_ALIASES: Mapping[str, tuple[str, ...]] = {

@@ -137,13 +137,18 @@ def _write_organisations(changes: Changes, now: dt.datetime) -> dict[str, int]:
         ],
         batch_size=BATCH,
     )
-    for name, english in changes.renamed_organisations.items():
-        Organisation.objects.filter(name_ja=name).update(name_en=english)
-    names = sorted({t.row.organisation for t in changes.targets if t.row.organisation})
+    names = {t.row.organisation for t in changes.targets if t.row.organisation}
+    names.update(changes.renamed_organisations)
     ids: dict[str, int] = {}
-    for part in chunks(names, CHUNK):
+    for part in chunks(sorted(names), CHUNK):
         found = Organisation.objects.filter(name_ja__in=part)
         ids.update(found.values_list("name_ja", "id"))
+    # One prepared UPDATE by primary key for all renamed organisations, not one query each.
+    update_rows(
+        Organisation,
+        ["name_en"],
+        [(english, ids[name]) for name, english in changes.renamed_organisations.items()],
+    )
     return ids
 
 

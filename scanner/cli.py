@@ -25,12 +25,11 @@ from .errors import LocalFailure
 from .names import InvalidDomain, normalize_domain
 from .options import ScanOptions, parse_nameserver
 from .result import DomainResult
+from .text import escape_controls
 
 PROGRESS_MIN_DOMAINS = 20  # shorter lists finish before a progress line would help
 USAGE_ERROR = 2  # argparse's own exit status for bad usage
 DEFAULTS = ScanOptions()
-# Table cells come from DNS (MX host names): show control characters escaped, never raw.
-_CONTROL = {code: f"\\x{code:02x}" for code in (*range(32), 127)}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -263,9 +262,7 @@ def table_row(result: DomainResult) -> list[str]:
     hosts = (data.get("mx") or {}).get("hosts") or []
     mx_text = field("mx", "state")
     if hosts:
-        first = (
-            hosts[0].get("host", "") if isinstance(hosts[0], dict) else str(hosts[0])
-        )
+        first = hosts[0].get("host", "")
         more = f" (+{len(hosts) - 1})" if len(hosts) > 1 else ""
         mx_text += f" {first}{more}"
     row = [
@@ -281,7 +278,8 @@ def table_row(result: DomainResult) -> list[str]:
         mx_text,
         result.errors[0] if result.errors else "",
     ]
-    return [cell.translate(_CONTROL) for cell in row]
+    # Cells come from DNS and from input: control characters escaped, never raw.
+    return [escape_controls(cell) for cell in row]
 
 
 def display_width(text: str) -> int:

@@ -299,9 +299,7 @@ def _own_entries(seen: Observed) -> tuple[tuple[SelectorResult, ...], int]:
     entries: list[SelectorResult] = []
     explained = 0
     for probe in seen.probes:
-        entry = read_selector(probe)
-        if entry is None:
-            continue
+        # Before parsing: a wildcard zone would otherwise load ~50 copies of its key.
         if (
             wildcard_txt
             and probe.answer is not None
@@ -309,7 +307,9 @@ def _own_entries(seen: Observed) -> tuple[tuple[SelectorResult, ...], int]:
         ):
             explained += 1
             continue
-        entries.append(entry)
+        entry = read_selector(probe)
+        if entry is not None:
+            entries.append(entry)
     return tuple(entries), explained
 
 

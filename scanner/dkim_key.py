@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -106,7 +106,6 @@ class DkimKey:
     services: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
-    tags: dict[str, str] = field(default_factory=dict)
 
     @property
     def usable(self) -> bool:
@@ -143,7 +142,7 @@ def parse_dkim_key(text: str) -> DkimKey:
     tags = tag_list.tags
     discard = _discard_reason(tag_list)
     if discard:
-        return DkimKey(text, valid=False, errors=(discard,), tags=tags)
+        return DkimKey(text, valid=False, errors=(discard,))
     flags = _colon_list(tags.get("t", ""))
     hashes = _colon_list(tags.get("h", ""))
     services = _colon_list(tags.get("s", ""))
@@ -180,7 +179,6 @@ def parse_dkim_key(text: str) -> DkimKey:
         services=services,
         errors=tuple(errors),
         warnings=tuple(warnings),
-        tags=tags,
     )
 
 

@@ -33,12 +33,11 @@ from .dmarc_parse import (
 )
 from .dnsio import query
 from .errors import InvalidName, TempError
-from .names import org_domain_psl
+from .names import MAX_NAME_OCTETS, org_domain_psl
 
 DEFAULT_PCT = 100  # RFC 7489 6.3
 # DESIGN.md dmarc keys taken from the record, in contract order (after "state").
 CONTRACT_TAG_KEYS = ("record", "p", "sp", "np", "pct", "t", "enforcement", "rua", "ruf")
-MAX_NAME_OCTETS = 253  # RFC 1035 2.3.4, text form without the final dot
 # External report hosts whose authorization is looked up per record (RFC 9990 4 needs two
 # queries per host); a longer list is hostile or broken and the rest are "not_checked".
 MAX_VERIFIED_HOSTS = 10
@@ -198,7 +197,7 @@ async def check_dmarc(domain: str, ctx: ScanContext) -> DmarcResult:
         cname_target=source.canonical_name,
         external_destinations=destinations,
         errors=psl.errors,
-        warnings=_warnings(domain, psl, walk, lookups, exists, destinations),
+        warnings=_warnings(domain, org, psl, walk, lookups, exists, destinations),
     )
 
 
@@ -219,10 +218,9 @@ async def lookup_dmarc(ctx: ScanContext, name: str) -> DmarcLookup:
     for raw in answer.txt:
         # Parsing needs ASCII; U+FFFD keeps a non-ASCII byte visible and makes the record fail.
         text = raw.decode("utf-8", errors="replace")
-        problem = version_problem(text)
         if is_dmarc_record(text):
             records.append(parse_dmarc(text))
-        elif problem is not None:
+        elif (problem := version_problem(text)) is not None:
             lookalikes.append((problem, text))
         else:
             other.append(text)
@@ -257,7 +255,7 @@ async def verify_destinations(
 ) -> tuple[Destination, ...]:
     """SPEC-BRIEF 4.5, for every ``rua`` and ``ruf`` URI of the applied record.
 
-    At most MAX_VERIFIED_HOSTS external hosts are looked up (two queries each): the URI list
+    At most MAX_VERIFIED_HOSTS external hosts are looked up (one query each): the URI list
     is hostile input; further external URIs are reported as ``not_checked``.
     """
     uris = [("rua", uri) for uri in record.rua] + [("ruf", uri) for uri in record.ruf]
@@ -266,17 +264,25 @@ async def verify_destinations(
     checked = set(sorted(external)[:MAX_VERIFIED_HOSTS])
     return tuple(
         await asyncio.gather(
-            *(_verify(ctx, tag, uri, policy_domain, checked) for tag, uri in uris)
+            *(
+                _verify(ctx, tag, uri, policy_domain, external, checked)
+                for tag, uri in uris
+            )
         )
     )
 
 
 async def _verify(
-    ctx: ScanContext, tag: str, uri: ReportUri, policy_domain: str, checked: set[str]
+    ctx: ScanContext,
+    tag: str,
+    uri: ReportUri,
+    policy_domain: str,
+    external: set[str],
+    checked: set[str],
 ) -> Destination:
     if uri.host is None:
         return Destination(tag, uri.uri, None, "external_unverified", detail="no_host")
-    if org_domain_psl(uri.host) == org_domain_psl(policy_domain):
+    if uri.host not in external:  # same organizational domain as the policy domain
         return Destination(tag, uri.uri, uri.host, "internal")
     if uri.host not in checked:
         return Destination(
@@ -324,6 +330,7 @@ def _override_check(text: str, tag: str, host: str) -> str | None:
 
 def _warnings(
     domain: str,
+    org: str,
     psl: Discovery,
     walk: Discovery,
     lookups: dict[str, DmarcLookup],
@@ -337,7 +344,7 @@ def _warnings(
         warnings.extend(_lookup_warnings(lookups[name], psl.source_domain))
     # RFC 9989 Appendix C.3; with no record anywhere both answers are moot, so no warning.
     published = walk.state != "none" or psl.state != "none"
-    if published and walk.org_domain not in (None, org_domain_psl(domain)):
+    if published and walk.org_domain not in (None, org):
         warnings.append("org_domain_mismatch")
     if (
         "temperror" not in (psl.state, walk.state)

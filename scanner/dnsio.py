@@ -14,13 +14,9 @@ from typing import TYPE_CHECKING, Literal
 
 from .errors import InvalidName, TempError
 from .wire import (
-    AAAA,
     CNAME,
     MX,
-    NS,
-    PTR,
     TXT,
-    A,
     Response,
     WireError,
     encode_name,
@@ -45,8 +41,8 @@ class DnsAnswer:
 
     ``txt`` holds one ``bytes`` per TXT RR, its character-strings joined with nothing between
     them (RFC 7208 3.3, RFC 6376 3.6.2.2); ``mx`` is ``(preference, exchange)`` pairs sorted by
-    preference; ``addresses`` for A/AAAA; ``names`` for PTR/NS/CNAME targets. Names are
-    lower-case without the trailing dot. ``canonical_name`` is where a CNAME chain ended.
+    preference (names lower-case without the trailing dot). A/AAAA and other answers are read
+    for their outcome only. ``canonical_name`` is where a CNAME chain ended.
     """
 
     qname: str
@@ -55,8 +51,6 @@ class DnsAnswer:
     canonical_name: str
     txt: tuple[bytes, ...] = ()
     mx: tuple[tuple[int, str], ...] = ()
-    addresses: tuple[str, ...] = ()
-    names: tuple[str, ...] = ()
     authenticated: bool = (
         False  # the AD bit; meaningful only from a trusted validating resolver
     )
@@ -182,7 +176,7 @@ def convert(
         return DnsAnswer(name, rdtype, "nxdomain", current, authenticated=authenticated)
     if not found:
         return DnsAnswer(name, rdtype, "nodata", current, authenticated=authenticated)
-    txt, mx, addresses, names = [], [], [], []
+    txt, mx = [], []
     for record in found:
         value = record.value
         if record.rdtype == TXT and isinstance(value, bytes):
@@ -191,10 +185,6 @@ def convert(
             txt.append(value)
         elif record.rdtype == MX and isinstance(value, tuple):
             mx.append(value)
-        elif record.rdtype in (A, AAAA) and isinstance(value, str):
-            addresses.append(value)
-        elif record.rdtype in (PTR, NS, CNAME) and isinstance(value, str):
-            names.append(value)
     return DnsAnswer(
         name,
         rdtype,
@@ -202,7 +192,5 @@ def convert(
         current,
         txt=tuple(txt),
         mx=tuple(sorted(mx)),
-        addresses=tuple(addresses),
-        names=tuple(names),
         authenticated=authenticated,
     )

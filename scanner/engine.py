@@ -173,11 +173,6 @@ def _retrieve(lookup: Lookup) -> None:
         lookup.exception()
 
 
-async def apex_status(name: str, ctx: ScanContext) -> tuple[Status, tuple[str, ...]]:
-    """``nxdomain`` if the apex does not exist; ``error`` if neither TXT nor MX was answered."""
-    return await judge_apex(*ask_apex(name, ctx))
-
-
 async def judge_apex(txt: Lookup, mx: Lookup) -> tuple[Status, tuple[str, ...]]:
     """RFC 8020: NXDOMAIN at the apex means nothing at or below it exists.
 
@@ -455,7 +450,6 @@ def check_domains_sync(
 
 
 __all__ = [
-    "apex_status",
     "check_domain",
     "check_domains",
     "check_domains_ordered",
