@@ -286,7 +286,12 @@ class DistributionChart(Chart):
 
     def table(self, data: list[sb.Distribution], params: Params) -> Table:
         return distribution_table(
-            data, self.categories(), self.facet.key, params.group_id, self.title()
+            data,
+            self.categories(),
+            self.facet.key,
+            params.group_id,
+            self.title(),
+            self.facet.population.key,
         )
 
     def api(self, data: list[sb.Distribution], params: Params) -> dict[str, Any]:

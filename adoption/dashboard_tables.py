@@ -118,10 +118,6 @@ def number(value: int | float | None, decimals: int = 0) -> str:
     return Numbers()(value, decimals)
 
 
-def percent(value: float | None) -> str:
-    return Numbers().percent(value)
-
-
 def signed(value: float | None) -> str:
     """A change in percentage points: +1.2 / −0.4 / ±0.0."""
     if value is None:
@@ -298,12 +294,14 @@ def distribution_table(
     facet: str,
     group_id: int | None,
     caption: str,
+    population: str,
 ) -> Table:
+    """``population``: the mechanism whose measured domains the facet partitions."""
     header = [_("Run"), _("Date"), *(name for _key, name in categories), _("Measured"), _("Unknown"), _("NXDOMAIN")]  # fmt: skip
     rows: list[list[Cell]] = []
     csv_rows: list[list[CsvCell]] = []
     cells = _Cells()
-    mech = {"mechanism": "dmarc_valid" if facet == "dmarc_policy" else "spf_valid"}
+    mech = {"mechanism": population}
     for p in points:
         base = {"run": p.run_id, "group": group_id}
         row = [_run_cell(p.run_id), Cell(day(p.finished_at))]

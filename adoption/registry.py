@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from scanner.names import InvalidDomain, normalize_domain
 
@@ -12,31 +12,12 @@ from .models import Domain, Group, Membership
 
 
 @dataclass(frozen=True)
-class GroupCount:
-    name: str
-    name_en: str
-    domains: int
-
-
-@dataclass(frozen=True)
 class RegistrySummary:
     active_domains: int
-    groups: list[GroupCount]
 
 
 def summary() -> RegistrySummary:
-    groups = Group.objects.annotate(
-        active=Count(
-            "memberships",
-            filter=Q(
-                memberships__left_at__isnull=True, memberships__domain__active=True
-            ),
-        )
-    ).order_by("name")
-    return RegistrySummary(
-        active_domains=Domain.objects.filter(active=True).count(),
-        groups=[GroupCount(g.name, g.name_en, g.active) for g in groups],
-    )
+    return RegistrySummary(active_domains=Domain.objects.filter(active=True).count())
 
 
 def search_domains(

@@ -147,7 +147,10 @@ def _write_organisations(changes: Changes, now: dt.datetime) -> dict[str, int]:
     update_rows(
         Organisation,
         ["name_en"],
-        [(english, ids[name]) for name, english in changes.renamed_organisations.items()],
+        [
+            (english, ids[name])
+            for name, english in changes.renamed_organisations.items()
+        ],
     )
     return ids
 

@@ -94,12 +94,10 @@ def summary_columns(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def _versions_for(
-    results: Sequence[tuple[Domain, dict[str, Any]]],
+    results: Sequence[tuple[Domain, dict[str, Any], str]],
 ) -> dict[tuple[int, str], int]:
-    """Ids of the versions for these results, creating the missing ones."""
-    wanted = {
-        (domain.pk, digest(result)): (domain, result) for domain, result in results
-    }
+    """Ids of the versions for these (domain, result, digest), creating the missing ones."""
+    wanted = {(domain.pk, dig): (domain, result) for domain, result, dig in results}
     ResultVersion.objects.bulk_create(
         [
             ResultVersion(
@@ -143,26 +141,27 @@ def store_results(
     run: ScanRun, results: Iterable[tuple[Domain, dict[str, Any]]]
 ) -> int:
     """Upsert one ``RunResult`` per domain; storing the same chunk twice changes nothing."""
-    pairs = list(results)
-    if not pairs:
+    # The digest (a sorted dump and SHA-256 of the whole result) once per domain.
+    rows = [(domain, result, digest(result)) for domain, result in results]
+    if not rows:
         return 0
     with transaction.atomic():
-        versions = _versions_for(pairs)
+        versions = _versions_for(rows)
         RunResult.objects.bulk_create(
             [
                 RunResult(
                     run=run,
                     domain=domain,
-                    version_id=versions[(domain.pk, digest(result))],
+                    version_id=versions[(domain.pk, dig)],
                     checked_offset=checked_offset(run, checked_at(result)),
                 )
-                for domain, result in pairs
+                for domain, result, dig in rows
             ],
             update_conflicts=True,
             unique_fields=["run", "domain"],
             update_fields=["version", "checked_offset"],
         )
-    return len(pairs)
+    return len(rows)
 
 
 def exported_result(row: RunResult) -> dict[str, Any]:

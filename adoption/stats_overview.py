@@ -42,7 +42,6 @@ class Overview:
     previous: RunAdoption | None
     since: RunAdoption | None
     headlines: list[Headline]
-    runs_total: int
 
 
 def _in_period(point: RunAdoption, start: dt.date | None, end: dt.date | None) -> bool:
@@ -86,7 +85,7 @@ def overview(
         for m in MECHANISMS
         if latest is not None
     ]
-    return Overview(series, latest, previous, then, headlines, len(everything))
+    return Overview(series, latest, previous, then, headlines)
 
 
 @dataclass(frozen=True)
