@@ -126,8 +126,8 @@ def read_selector(probe: Probe) -> SelectorResult | None:
     answer = probe.answer
     if answer is None:
         return None
-    delegated = answer.canonical_name != probe.qname.lower()
-    target = answer.canonical_name if delegated else None
+    target = answer.cname_target
+    delegated = target is not None
     if answer.outcome != "answer":
         if not delegated:
             return None
@@ -190,7 +190,7 @@ async def check_dkim(
         and domainkey.outcome == "nxdomain"
         # RFC 6604 3: through a CNAME the rcode is about the chain's end, and the name
         # _domainkey.<domain> itself exists; only its own NXDOMAIN says "nothing below".
-        and domainkey.canonical_name == f"_domainkey.{domain}"
+        and domainkey.cname_target is None
     ):
         # RFC 8020: nothing below. Broken servers answer NXDOMAIN for empty non-terminals too
         # (SPEC-BRIEF 2.6 caveat 1), so the domain's own known selectors are asked anyway.
@@ -331,7 +331,7 @@ def _wildcard_txt(seen: Observed) -> tuple[bytes, ...]:
         for probe in seen.probes
         if probe.answer is not None
         and probe.answer.outcome == "answer"
-        and probe.answer.canonical_name == probe.qname.lower()
+        and probe.answer.cname_target is None
     )
     suspects = [
         txt for txt, count in shared.most_common(1) if count >= WILDCARD_SUSPECT_SHARED

@@ -224,7 +224,7 @@ async def lookup_dmarc(ctx: ScanContext, name: str) -> DmarcLookup:
             lookalikes.append((problem, text))
         else:
             other.append(text)
-    canonical = answer.canonical_name if answer.canonical_name != qname else None
+    canonical = answer.cname_target
     return DmarcLookup(
         name,
         answer.outcome,

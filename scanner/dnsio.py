@@ -56,6 +56,11 @@ class DnsAnswer:
     )
 
     @property
+    def cname_target(self) -> str | None:
+        """Where a CNAME chain from ``qname`` ended; None when the answer is for ``qname``."""
+        return self.canonical_name if self.canonical_name != self.qname else None
+
+    @property
     def exists(self) -> bool:
         """The name exists (RFC 8020: NXDOMAIN means nothing at or below it)."""
         return self.outcome != "nxdomain"

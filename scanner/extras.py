@@ -206,8 +206,7 @@ async def _lookup(ctx: ScanContext, domain: str, protocol: Protocol) -> ExtraRes
             "none", fields=dict.fromkeys(protocol.keys), errors=(str(error),)
         )
     result = select_record(answer, protocol)
-    qname = f"{protocol.label}.{domain}".lower()
-    if answer.outcome == "nxdomain" and answer.canonical_name != qname:
+    if answer.outcome == "nxdomain" and answer.cname_target is not None:
         # SPEC-BRIEF 7.5: a CNAME to a hosted record that no longer exists.
         dangling = f"dangling_cname:{answer.canonical_name}"
         return dataclasses.replace(result, warnings=(*result.warnings, dangling))

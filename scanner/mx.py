@@ -132,7 +132,7 @@ async def _exchange_warnings(ctx: ScanContext, host: str) -> tuple[str, ...]:
     if isinstance(a_answer, str):
         return (f"mx_lookup_failed: {host}",)
     warnings: tuple[str, ...] = ()
-    if a_answer.canonical_name != host:
+    if a_answer.cname_target is not None:
         warnings += (f"mx_cname: {host} -> {a_answer.canonical_name}",)
     if a_answer.outcome == "nxdomain":
         return (*warnings, f"mx_host_nxdomain: {host}")
