@@ -1,5 +1,5 @@
 """The Django project and app: registry, scans, statistics, figures, pages."""
 
-from .celery import app as celery_app
+from adoption.celery import app as celery_app
 
 __all__ = ["celery_app"]

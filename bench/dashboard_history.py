@@ -4,7 +4,7 @@ Each domain starts in a drawn state and, run after run, sometimes moves one step
 adoption (publishes SPF, tightens ``~all`` to ``-all``, publishes DMARC, moves p=none to
 quarantine and reject, adds DKIM). A few domains answer ``temperror`` in a run now and then,
 a few do not exist, and some change group half-way. Only changed states add a
-``ResultVersion`` (the storage model of ``adoption.result_store``), so with the default mix
+``ResultVersion`` (the storage model of ``adoption.scans.store``), so with the default mix
 10,000 × 100 gives about 40,000 versions and 1,000,000 run results. Rows are written with
 PostgreSQL COPY. Deterministic for a given seed.
 """
@@ -28,7 +28,7 @@ from adoption.models import (
     RegistryPeriod,
     ScanRun,
 )
-from adoption.result_store import digest, summary_columns
+from adoption.scans.store import digest, summary_columns
 
 PROVIDERS = (
     "_spf.google.com",

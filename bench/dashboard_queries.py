@@ -76,8 +76,8 @@ def measure_tallying() -> None:
     upgrade), then one new run (what the first view after a scan pays)."""
     from django.db import connection
 
-    from adoption import tallies
     from adoption.models import RunTally, ScanRun, TalliedRun
+    from adoption.stats import tallies
 
     runs = list(ScanRun.objects.filter(state=ScanRun.State.DONE).order_by("created_at"))
     RunTally.objects.all().delete()

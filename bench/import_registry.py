@@ -76,9 +76,9 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
 
-    from adoption.csv_import import parse_registry_csv
     from adoption.models import Domain
-    from adoption.registry_service import apply_import, plan_import
+    from adoption.registry.parse import parse_registry_csv
+    from adoption.registry.plan import apply_import, plan_import
 
     # Tables straight from the models, for every app (as pytest --no-migrations does).
     settings.MIGRATION_MODULES = {app.label: None for app in apps.get_app_configs()}

@@ -9,6 +9,10 @@ two or more cores the server gets one core and the scanner another.
 
     .venv/bin/python bench/scan_throughput.py [--domains 10000] [--delay-ms 0]
 
+``--rich`` serves answers shaped as a resolver without minimal responses sends them (NS set
+in authority, addresses in additional; more apex TXT records, CNAMEs to providers: see
+bench/zonegen.py); ``--profile FILE`` writes the scanner worker's cProfile statistics.
+
 checkdmarc fetches MTA-STS policies and BIMI images over HTTPS; its process refuses every
 non-loopback connection, so the benchmark never leaves the machine. This is a benchmark, not
 a test: it asserts nothing and is never run by pytest.
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import ipaddress
 import json
 import os
@@ -42,6 +47,13 @@ SERVER_CORE, CLIENT_CORE = 1, 0
 
 
 def peak_rss_mb() -> float:
+    """This process's own peak RSS. Linux keeps ``ru_maxrss`` across execve, so a worker
+    started by a large parent would report the parent's size; VmHWM starts afresh."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
@@ -56,23 +68,43 @@ def scanner_worker(args: argparse.Namespace) -> dict[str, Any]:
         retries=args.retries,
         concurrency=args.concurrency,
         retry_temperror=not args.no_retry,
+        # Only when asked: the same worker also measures scanners older than the option.
+        **({"adaptive": True} if args.adaptive_concurrency else {}),
     )
     statuses: Counter[str] = Counter()
     temperrors = 0
+    kept: dict[
+        str, str
+    ] = {}  # domain -> result JSON without its time, for --results-file
+
+    profile = cProfile.Profile() if args.profile else None
 
     async def run() -> None:
         nonlocal temperrors
         async for result in check_domains(domains, options):
-            json.dumps(result.to_json())  # what a caller storing results pays too
+            data = result.to_json()
+            json.dumps(data)  # what a caller storing results pays too
             statuses[result.status] += 1
             temperrors += result.has_temperror
+            if args.results_file:
+                del data["scanned_at"]
+                kept[result.domain] = json.dumps(data, sort_keys=True)
 
     started, cpu = time.perf_counter(), time.process_time()
+    if profile is not None:
+        profile.enable()
     asyncio.run(run())
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(args.profile)
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    if args.results_file:
+        lines = (kept[name] for name in sorted(kept))
+        Path(args.results_file).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return {
         "domains": len(domains),
-        "seconds": time.perf_counter() - started,
-        "cpu_seconds": time.process_time() - cpu,
+        "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "peak_rss_mb": peak_rss_mb(),
         "statuses": dict(statuses),
         "with_temperror": temperrors,
@@ -155,9 +187,12 @@ def pin(pid: int, core: int) -> None:
 class Server:
     """tests/dnsserver.py in its own process; reads its query counter on demand."""
 
-    def __init__(self, zones: Path, delay_ms: float) -> None:
+    def __init__(
+        self, zones: Path, delay_ms: float, full_answers: bool = False
+    ) -> None:
         command = [sys.executable, "-m", "tests.dnsserver", "--zones", str(zones)]
         command += ["--delay-ms", str(delay_ms)]
+        command += ["--full-answers"] if full_answers else []
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -204,11 +239,15 @@ def measure(
     domains_file: Path,
     args: argparse.Namespace,
     no_retry: bool = False,
+    nameserver: str | None = None,
+    results_file: Path | None = None,
 ) -> dict[str, Any]:
+    """One worker process over ``domains_file``; ``nameserver`` defaults to the server's own
+    (a resolver in front of it is measured the same way, its queries still counted here)."""
     before = server.queries()
     extra = [
         "--nameserver",
-        server.nameserver,
+        nameserver or server.nameserver,
         "--domains-file",
         str(domains_file),
         "--timeout",
@@ -220,6 +259,13 @@ def measure(
         "--budget",
         str(args.checkdmarc_budget),
         *(["--no-retry"] if no_retry else []),
+        *(["--results-file", str(results_file)] if results_file else []),
+        *(["--profile", args.profile] if getattr(args, "profile", "") else []),
+        *(
+            ["--adaptive-concurrency"]
+            if getattr(args, "adaptive_concurrency", False)
+            else []
+        ),
     ]
     result = run_worker(kind, args, extra)
     result["queries"] = server.queries() - before
@@ -288,6 +334,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--json", action="store_true", help="also print the figures as JSON"
     )
+    parser.add_argument(
+        "--rich",
+        action="store_true",
+        help="resolver-shaped answers: authority and additional sections, more TXT, CNAMEs",
+    )
+    parser.add_argument(
+        "--profile", default="", help="write the scanner worker's cProfile stats here"
+    )
+    parser.add_argument(
+        "--adaptive-concurrency",
+        action="store_true",
+        help="let the bound on queries in flight follow the resolver (default: fixed)",
+    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
@@ -295,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="scanbench-") as work:
         directory = Path(work)
-        plan = write(directory / "zones", args.domains)
+        plan = write(directory / "zones", args.domains, rich=args.rich)
         all_file, first_file = directory / "domains.txt", directory / "first.txt"
         all_file.write_text("\n".join(plan.domains) + "\n", encoding="utf-8")
         first = plan.domains[: args.checkdmarc]
@@ -303,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{args.domains} domains {plan.counts}, delay {args.delay_ms} ms per answer"
         )
-        server = Server(directory / "zones", args.delay_ms)
+        server = Server(directory / "zones", args.delay_ms, full_answers=args.rich)
         try:
             figures: dict[str, Any] = {
                 "scanner": measure(
@@ -329,6 +388,9 @@ def worker_main(kind: str, argv: list[str]) -> int:
     parser.add_argument("--concurrency", type=int, required=True)
     parser.add_argument("--budget", type=float, required=True)
     parser.add_argument("--no-retry", action="store_true")
+    parser.add_argument("--results-file", default="")
+    parser.add_argument("--profile", default="")
+    parser.add_argument("--adaptive-concurrency", action="store_true")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     worker = scanner_worker if kind == "scanner-worker" else checkdmarc_worker

@@ -1,9 +1,16 @@
 """Generate a registry-like set of domains and the zone files that serve them.
 
-The mix follows the benchmark brief: about 70% publish SPF, most of them through a few shared
-provider includes (the case the per-run cache exists for); 40% DMARC with mixed policies; 20%
-DKIM at common selectors; about 10% do not exist; a few are lame (SERVFAIL or no answer).
+The mix (docs/benchmarks.md, "Scanner throughput"): about 70% publish SPF, most of them
+through a few shared provider includes (the case the per-run cache exists for); 40% DMARC with
+mixed policies; 20% DKIM at common selectors; about 10% do not exist; a few are lame (SERVFAIL
+or no answer).
 Everything is deterministic for a given seed, so two runs scan the same data.
+
+``rich=True`` shapes the same domains more like the internet seen through a resolver (the
+profile of docs/benchmarks.md, "CPU per domain"): 2-6 more TXT records at each apex (site
+verifications), half of the DKIM keys and a third of the DMARC records behind a CNAME to a
+provider's name, and a second MX host for half the domains. Its draws come from their own
+random stream, so the plain mix (and every earlier figure) is unchanged.
 """
 
 from __future__ import annotations
@@ -64,6 +71,7 @@ def provider_records() -> list[str]:
         )
         lines.append(f'_nets.{provider} TXT "v=spf1 ip4:203.0.{index}.0/24 -all"')
         lines.append(f"mx.{provider} A 192.0.2.{index + 1}")
+        lines.append(f"mx2.{provider} A 192.0.2.{index + 101}")
     return lines
 
 
@@ -104,9 +112,41 @@ def domain_records(name: str, rng: random.Random, counts: dict[str, int]) -> lis
     return lines
 
 
-def generate(count: int, seed: int = 20260701) -> Plan:
+VERIFICATIONS = (
+    "google-site-verification",
+    "MS",
+    "facebook-domain-verification",
+    "apple-domain-verification",
+    "atlassian-domain-verification",
+    "docusign",
+)
+
+
+def enrich(name: str, lines: list[str], rng: random.Random) -> list[str]:
+    """``rich`` mode: more apex TXT, CNAMEs to providers, a second MX (see the docstring)."""
+    provider = rng.choice(PROVIDERS)
+    out = []
+    for line in lines:
+        owner, rtype, rdata = line.split(" ", 2)
+        if rtype == "TXT" and "._domainkey." in owner and rng.random() < 0.5:
+            hosted = f"{owner.split('.')[0]}-{name}._domainkey.{provider}"
+            out += [f"{owner} CNAME {hosted}.{ORIGIN}.", f"{hosted} TXT {rdata}"]
+        elif rtype == "TXT" and owner.startswith("_dmarc.") and rng.random() < 1 / 3:
+            hosted = f"{name}._dmarc-hosted.{provider}"
+            out += [f"{owner} CNAME {hosted}.{ORIGIN}.", f"{hosted} TXT {rdata}"]
+        else:
+            out.append(line)
+        if rtype == "MX" and rng.random() < 0.5:
+            out.append(f"{owner} MX 20 mx2.{provider}.{ORIGIN}.")
+    for label in rng.sample(VERIFICATIONS, rng.randint(2, 6)):
+        out.append(f'{name} TXT "{label}={rng.getrandbits(192):048x}"')
+    return out
+
+
+def generate(count: int, seed: int = 20260701, rich: bool = False) -> Plan:
     """``count`` domains under ``bench.test`` and one zone file text serving them."""
     rng = random.Random(seed)  # benchmark data, not secrets
+    extra = random.Random(seed + 1)  # rich mode's own stream
     counts = dict.fromkeys(("nxdomain", "lame", "spf", "dmarc", "dkim"), 0)
     lines = [
         f"$ORIGIN {ORIGIN}.",
@@ -130,12 +170,15 @@ def generate(count: int, seed: int = 20260701) -> Plan:
             lines.append(f"; @fault {name}.{ORIGIN}. {mode}")
             lines.append(f'{name} TXT "v=spf1 -all"')
             continue
-        lines.extend(domain_records(name, rng, counts))
+        records = domain_records(name, rng, counts)
+        lines.extend(enrich(name, records, extra) if rich else records)
     return Plan(domains, "\n".join(lines) + "\n", counts)
 
 
-def write(directory: Path, count: int, seed: int = 20260701) -> Plan:
-    plan = generate(count, seed)
+def write(
+    directory: Path, count: int, seed: int = 20260701, rich: bool = False
+) -> Plan:
+    plan = generate(count, seed, rich)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "bench.zone").write_text(plan.zone_text, encoding="utf-8")
     return plan

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .names import normalize_domain
     from .options import ScanOptions
     from .result import DomainResult
+    from .selectors import Probing
     from .spf_eval import evaluate_spf
 
 _EXPORTS = {
@@ -23,12 +24,14 @@ _EXPORTS = {
     "check_domains_sync": "engine",
     "DomainResult": "result",
     "ScanOptions": "options",
+    "Probing": "selectors",
     "evaluate_spf": "spf_eval",
     "normalize_domain": "names",
 }
 
 __all__ = [
     "DomainResult",
+    "Probing",
     "ScanOptions",
     "check_domain",
     "check_domains",

@@ -2,7 +2,8 @@
 
 ``_adsp._domainkey.<domain>`` TXT holds a DKIM-style tag-list (RFC 5617 4.2.1) whose required
 ``dkim=`` tag is ``unknown``, ``all`` or ``discardable``. Its presence also makes
-``_domainkey.<domain>`` exist without any key, which the DKIM check must know (SPEC-BRIEF 2.6).
+``_domainkey.<domain>`` exist without any key, which the DKIM check must know
+(docs/scanner-decisions.md 2.6).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class AdspResult:
             "record": self.record,
             "records": list(self.records),
             "valid": self.state == "found" and self.policy is not None,
-            "historic": True,  # RFC 5617 moved to Historic in 2013 (SPEC-BRIEF 3)
+            "historic": True,  # RFC 5617 moved to Historic in 2013 (docs/scanner-decisions.md 3)
             "errors": list(self.errors),
             "warnings": list(self.warnings),
         }

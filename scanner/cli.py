@@ -1,7 +1,7 @@
 """``python -m scanner`` (and ``mailauth-scan``): scan domains from the command line.
 
 ``check`` prints one result per domain in input order: JSON Lines with ``--json`` (the
-DESIGN.md contract, for scripts), else an aligned table for people. ``spf-eval`` evaluates a
+docs/result-schema.md, for scripts), else an aligned table for people. ``spf-eval`` evaluates a
 domain's SPF policy for one IP address with pyspf, as a receiver would.
 Exit status: 0 when the scan ran (whatever the domains' states), 2 on usage errors, 3 when this
 machine failed (out of file descriptors or buffers: never reported as a DNS outcome).
@@ -24,6 +24,7 @@ from .engine import Item, check_domains_ordered
 from .errors import LocalFailure
 from .names import InvalidDomain, normalize_domain
 from .options import ScanOptions, parse_nameserver
+from .processes import json_line, scan_split
 from .result import DomainResult
 from .text import escape_controls
 
@@ -57,7 +58,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency",
         type=positive_int,
         default=DEFAULTS.concurrency,
-        help=f"DNS queries in flight (default {DEFAULTS.concurrency})",
+        help=f"DNS queries in flight (default {DEFAULTS.concurrency}; with "
+        "--adaptive-concurrency, where the bound starts)",
+    )
+    check.add_argument(
+        "--max-concurrency",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="never more than N queries in flight (default: twice --concurrency)",
+    )
+    check.add_argument(
+        "--adaptive-concurrency",
+        action="store_true",
+        help="let the bound follow the resolver: raised while it keeps up, lowered on "
+        "SERVFAIL/REFUSED bursts or timeouts (experimental; default: fixed)",
+    )
+    check.add_argument(
+        "--domain-budget",
+        type=positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="once a query of a domain failed, the time its checks may take in all; "
+        "later queries are temperror unasked (default: timeout x (retries + 1) x 2)",
+    )
+    check.add_argument(
+        "--processes",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="split the domains over N worker processes (one per CPU core at most "
+        "helps); output stays in input order",
     )
     check.add_argument(
         "--json", action="store_true", help="print JSON Lines (one per domain)"
@@ -205,7 +236,7 @@ class Progress:
         self.done = 0
         self.enabled = total >= PROGRESS_MIN_DOMAINS and stream.isatty()
 
-    def __call__(self, _: DomainResult) -> None:
+    def __call__(self, _: object) -> None:
         self.done += 1
         if self.enabled:
             self.stream.write(f"\r{self.done}/{self.total} domains")
@@ -231,6 +262,33 @@ async def run_check(
                     out.flush()
                 else:
                     rows.append(table_row(result))
+    finally:
+        progress.finish()
+    if not as_json:
+        write_table(rows, out)
+
+
+def run_split(
+    items: Sequence[Item],
+    options: ScanOptions,
+    processes: int,
+    as_json: bool,
+    out: TextIO,
+    err: TextIO,
+) -> None:
+    """``--processes N``: the same output as :func:`run_check`, from N worker processes."""
+    progress = Progress(len(items), err)
+    rows: list[list[str]] = []
+    try:
+        if as_json:
+            for line in scan_split(items, options, processes, json_line):
+                progress(line)
+                out.write(line + "\n")
+                out.flush()
+        else:
+            for row in scan_split(items, options, processes, table_row):
+                progress(row)
+                rows.append(row)
     finally:
         progress.finish()
     if not as_json:
@@ -317,9 +375,18 @@ def main(
         name.strip() for name in args.selectors.split(",") if name.strip()
     )
     items: list[Item] = [(domain, selectors) for domain in domains]
-    options = options_from(args, concurrency=args.concurrency)
+    options = options_from(
+        args,
+        concurrency=args.concurrency,
+        max_concurrency=args.max_concurrency,
+        adaptive=args.adaptive_concurrency,
+        domain_budget=args.domain_budget,
+    )
     try:
-        asyncio.run(run_check(items, options, args.json, out, err))
+        if args.processes > 1 and len(items) > 1:
+            run_split(items, options, args.processes, args.json, out, err)
+        else:
+            asyncio.run(run_check(items, options, args.json, out, err))
     except KeyboardInterrupt:
         return 130  # the shell's convention for SIGINT
     except LocalFailure as error:

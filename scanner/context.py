@@ -1,8 +1,9 @@
 """Per-run state: one resolver, one answer cache, one concurrency bound, counters.
 
-Created once per scan run and passed down; there are no module-level caches (STYLE rule 5).
-Registries share provider records (``include:_spf.google.com``), so the cache makes those cost
-one query per run instead of one per domain.
+Created once per scan run and passed down; there are no module-level caches
+(docs/scanner-decisions.md 10 item 2). Registries share provider records
+(``include:_spf.google.com``), so the cache makes those cost one query per run instead of one
+per domain.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .dnsio import DnsAnswer
+from .answer import DnsAnswer
 from .errors import TempError
 from .options import ScanOptions
+from .pacing import Pacing
 from .selectors import SelectorPlan, merge_selectors
 from .stub import StubResolver
 
@@ -27,7 +29,8 @@ class ScanContext:
 
     options: ScanOptions
     stub: StubResolver
-    semaphore: asyncio.Semaphore
+    # Queries in flight: starts at options.concurrency, adapts to the resolver's answers.
+    pacing: Pacing
     # (name, rdtype) -> the one in-flight or finished lookup; a TempError is kept too, so a
     # dead provider costs one timeout per run, and the end-of-run retry uses a fresh context.
     memo: dict[tuple[str, str], asyncio.Future[DnsAnswer]] = field(default_factory=dict)
@@ -40,11 +43,10 @@ class ScanContext:
 
     @classmethod
     def create(cls, options: ScanOptions) -> ScanContext:
-        return cls(
-            options=options,
-            stub=StubResolver(options),
-            semaphore=asyncio.Semaphore(options.concurrency),
+        pacing = Pacing(
+            options.concurrency, options.concurrency_cap, adaptive=options.adaptive
         )
+        return cls(options=options, stub=StubResolver(options, pacing), pacing=pacing)
 
     def selector_plan(
         self, defaults: Sequence[str], known: Sequence[str]

@@ -1,10 +1,10 @@
-"""DKIM key discovery from DNS (RFC 6376 3.6.2; SPEC-BRIEF 2).
+"""DKIM key discovery from DNS (RFC 6376 3.6.2; docs/scanner-decisions.md 2).
 
 Selectors cannot be listed, so a documented list plus the domain's known selectors is probed.
 ``_domainkey.<domain>`` is asked first: NXDOMAIN means no selector can exist below it
 (RFC 8020 2), so the guessed probes are skipped. Every inference from existence is checked
 against wildcards, revoked-key parking and DomainKeys/ADSP leftovers before it is reported
-(SPEC-BRIEF 2.6), because each of them makes ``_domainkey`` exist without any key.
+(docs/scanner-decisions.md 2.6), because each of them makes ``_domainkey`` exist without any key.
 """
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from .answer import DnsAnswer
 from .dkim_key import DkimKey, parse_dkim_key, parse_tag_list
-from .dnsio import DnsAnswer, query
+from .dnsio import query
 from .errors import InvalidName, TempError
-from .selectors import DEFAULT_SELECTORS
+from .selectors import COMMON_SELECTORS, DEFAULT_SELECTORS, Probing
 from .text import display_text
 from .wildcard import probe_wildcard, random_label
 
@@ -93,6 +94,9 @@ class DkimResult:
     probed: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    # Which list was probed besides the known selectors: the long default list ("full") or the
+    # short common one ("known"; scanner.selectors.Probing).
+    selector_plan: str = "full"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -106,6 +110,7 @@ class DkimResult:
             "wildcard_answered": self.wildcard_answered,
             "rfc8020_violation": self.rfc8020_violation,
             "probed": len(self.probed),
+            "selector_plan": self.selector_plan,
             "errors": list(self.errors),
             "warnings": list(self.warnings),
         }
@@ -131,8 +136,9 @@ def read_selector(probe: Probe) -> SelectorResult | None:
     if answer.outcome != "answer":
         if not delegated:
             return None
-        # RFC 6376 3.6.2.1 keys are often CNAMEs to a provider (SPEC-BRIEF 2.1, 7.5): a target
-        # that does not exist is a dangling delegation, "selector delegated, key missing".
+        # RFC 6376 3.6.2.1 keys are often CNAMEs to a provider (docs/scanner-decisions.md 2.1,
+        # 7.5): a target that does not exist is a dangling delegation, "selector delegated, key
+        # missing".
         error = "dangling_cname" if answer.outcome == "nxdomain" else "delegated_no_key"
         return SelectorResult(
             probe.selector, None, cname_target=target, errors=(error,)
@@ -166,18 +172,14 @@ def classify_wildcard_probe(probe: Probe) -> WildcardKind | None:
 
 
 async def check_dkim(
-    domain: str, ctx: ScanContext, selectors: Sequence[str] = ()
+    domain: str, ctx: ScanContext, selectors: Sequence[str] | Probing = ()
 ) -> DkimResult:
-    """Probe the selectors of ``domain`` and say how sure the answer is (``evidence``)."""
-    defaults = (
-        ctx.options.selectors
-        if ctx.options.selectors is not None
-        else DEFAULT_SELECTORS
-    )
-    plan = ctx.selector_plan(defaults, selectors)
-    warnings = [f"invalid_known_selector: {name!r}" for name in plan.rejected]
-    if plan.truncated:
-        warnings.append("selector_list_truncated")
+    """Probe the selectors of ``domain`` and say how sure the answer is (``evidence``).
+
+    ``selectors``: the domain's known selectors, or a :class:`Probing` that also says whether
+    the long default list is needed this time (docs/scanner-decisions.md 2.5).
+    """
+    probing = selectors if isinstance(selectors, Probing) else Probing(tuple(selectors))
     try:
         domainkey: DnsAnswer | None = await query(ctx, f"_domainkey.{domain}", "TXT")
         errors: list[str] = []
@@ -185,29 +187,63 @@ async def check_dkim(
         domainkey, errors = None, [str(error)]
     except InvalidName as error:
         return DkimResult("none", "invalid_name", errors=(str(error),))
-    if (
+    await _apex_settled(ctx, domain)
+    # RFC 6604 3: through a CNAME the rcode is about the chain's end, and the name
+    # _domainkey.<domain> itself exists; only its own NXDOMAIN says "nothing below".
+    nothing_below = (
         domainkey is not None
         and domainkey.outcome == "nxdomain"
-        # RFC 6604 3: through a CNAME the rcode is about the chain's end, and the name
-        # _domainkey.<domain> itself exists; only its own NXDOMAIN says "nothing below".
         and domainkey.cname_target is None
-    ):
+    )
+    # A failed _domainkey lookup says nothing of its existence: the long list then.
+    plan_name = "full" if domainkey is None else probing.plan_for(not nothing_below)
+    plan = ctx.selector_plan(_defaults(ctx, plan_name), probing.known)
+    warnings = [f"invalid_known_selector: {name!r}" for name in plan.rejected]
+    if plan.truncated:
+        warnings.append("selector_list_truncated")
+    if nothing_below:
         # RFC 8020: nothing below. Broken servers answer NXDOMAIN for empty non-terminals too
-        # (SPEC-BRIEF 2.6 caveat 1), so the domain's own known selectors are asked anyway.
+        # (docs/scanner-decisions.md 2.6 caveat 1), so the domain's own known selectors are
+        # asked anyway.
         probes = await _probe_all(ctx, domain, plan.known)
-        return _after_nxdomain(probes, plan.known, warnings)
+        found = _after_nxdomain(probes, plan.known, warnings)
+        return replace(found, selector_plan=plan_name)
     probes, wildcard_probe, zone_wildcard, adsp = await asyncio.gather(
         _probe_all(ctx, domain, plan.selectors),
         probe_selector(ctx, domain, random_label(ctx, f"_domainkey.{domain}")),
         probe_wildcard(domain, ctx),
         _adsp_exists(ctx, domain),
     )
-    return assess_probes(
+    assessed = assess_probes(
         Observed(domainkey, probes, wildcard_probe, zone_wildcard, adsp),
         plan.selectors,
         errors,
         warnings,
     )
+    return replace(assessed, selector_plan=plan_name)
+
+
+async def _apex_settled(ctx: ScanContext, domain: str) -> None:
+    """Wait for the domain's apex lookups, if this run has them in flight, before the probes.
+
+    When both fail, scanner.dnsio cuts the probes short (one timeout per silent domain, not
+    one per step); if the probes could leave before the apex had failed, whether they were
+    answered (an apex CNAME to a dead target beside working selectors) would depend on which
+    answer came first, and the result with it. Both apex lookups went out with
+    ``_domainkey``'s, so this costs about nothing.
+    """
+    for rdtype in ("TXT", "MX"):
+        lookup = ctx.memo.get((domain.lower().rstrip("."), rdtype))
+        if lookup is not None and not lookup.done():
+            await asyncio.wait([lookup])
+
+
+def _defaults(ctx: ScanContext, plan_name: str) -> tuple[str, ...]:
+    """The guessed selectors of a plan; an operator's own list (``ScanOptions.selectors``)
+    is probed whole on every scan."""
+    if ctx.options.selectors is not None:
+        return ctx.options.selectors
+    return DEFAULT_SELECTORS if plan_name == "full" else COMMON_SELECTORS
 
 
 async def _probe_all(
@@ -219,7 +255,8 @@ async def _probe_all(
 
 
 async def _adsp_exists(ctx: ScanContext, domain: str) -> bool | str:
-    """Whether ``_adsp._domainkey`` exists (SPEC-BRIEF 2.6 caveat 4), or the DNS error text."""
+    """Whether ``_adsp._domainkey`` exists (docs/scanner-decisions.md 2.6 caveat 4), or the DNS
+    error text."""
     try:
         return (await query(ctx, f"_adsp._domainkey.{domain}", "TXT")).exists
     except TempError as error:
@@ -293,7 +330,7 @@ def _own_entries(seen: Observed) -> tuple[tuple[SelectorResult, ...], int]:
     """Selectors that publish something of their own, and how many the wildcard answered.
 
     A selector whose TXT set equals what a random selector name returns tells nothing about
-    that selector (RFC 4592 synthesis, SPEC-BRIEF 2.6 caveats 2 and 3).
+    that selector (RFC 4592 synthesis, docs/scanner-decisions.md 2.6 caveats 2 and 3).
     """
     wildcard_txt = _wildcard_txt(seen)
     entries: list[SelectorResult] = []
@@ -369,7 +406,7 @@ def _decide(
     wildcard_kind: WildcardKind | None,
     failed: bool,
 ) -> tuple[DkimState, str]:
-    """State and evidence, most specific explanation first (SPEC-BRIEF 2.6)."""
+    """State and evidence, most specific explanation first (docs/scanner-decisions.md 2.6)."""
     if any(entry.usable for entry in entries):
         return (
             "found",
@@ -379,7 +416,7 @@ def _decide(
         return (
             "temperror",
             "dns_error",
-        )  # never "none" after a DNS failure (SPEC-BRIEF 7.2)
+        )  # never "none" after a DNS failure (docs/scanner-decisions.md 7.2)
     if wildcard_kind == "wildcard_key" and _zone_wildcard_answers_domainkey(seen):
         # The key comes from a wildcard above _domainkey (*.<domain>), not *._domainkey.
         return "domainkey_exists", "wildcard_zone"

@@ -32,7 +32,7 @@ MAX_TAGS = 64
 RSA_MIN_BITS = 1024
 RSA_GOOD_BITS = 2048
 RSA_WIDELY_VERIFIED_BITS = (
-    4096  # larger keys may not verify everywhere (SPEC-BRIEF 2.3)
+    4096  # larger keys may not verify everywhere (docs/scanner-decisions.md 2.3)
 )
 ED25519_RAW_OCTETS = 32  # RFC 8463 4.2: p= is the raw 32-octet public key, not SPKI
 KNOWN_KEY_TYPES = ("rsa", "ed25519")  # RFC 6376 3.6.1 k=, RFC 8463 3

@@ -1,10 +1,10 @@
 """DMARC: discovery under RFC 7489 (PSL) and RFC 9989 (DNS tree walk), and report destinations.
 
-:func:`check_dmarc` asks ``_dmarc.<name>`` TXT for the domain, its PSL organizational domain
-and every name of the RFC 9989 walk at once (at most 8 + 1 queries, shared across a run's
-domains by the memo), then decides both discoveries purely (``dmarc_discovery``). The contract
-fields follow RFC 7489, which receivers will run for years; ``treewalk`` holds the RFC 9989
-outcome and both organizational domains are kept (SPEC-BRIEF 4.3). A DNS error where the
+:func:`check_dmarc` asks ``_dmarc.<name>`` TXT for the domain, its PSL organizational domain and
+every name of the RFC 9989 walk at once (at most 8 + 1 queries, shared across a run's domains by
+the memo), then decides both discoveries purely (``dmarc_discovery``). The contract fields
+follow RFC 7489, which receivers will run for years; ``treewalk`` holds the RFC 9989 outcome and
+both organizational domains are kept (docs/scanner-decisions.md 4.3). A DNS error where the
 answer matters is ``temperror``, never ``none`` and never a fall-back to the parent.
 """
 
@@ -36,7 +36,7 @@ from .errors import InvalidName, TempError
 from .names import MAX_NAME_OCTETS, org_domain_psl
 
 DEFAULT_PCT = 100  # RFC 7489 6.3
-# DESIGN.md dmarc keys taken from the record, in contract order (after "state").
+# docs/result-schema.md dmarc keys taken from the record, in contract order (after "state").
 CONTRACT_TAG_KEYS = ("record", "p", "sp", "np", "pct", "t", "enforcement", "rua", "ruf")
 # External report hosts whose authorization is looked up per record (RFC 9990 4 needs two
 # queries per host); a longer list is hostile or broken and the rest are "not_checked".
@@ -74,7 +74,8 @@ class Destination:
 
 @dataclass(frozen=True)
 class DmarcResult:
-    """The DESIGN.md ``dmarc`` object; RFC 7489 discovery, with the RFC 9989 walk beside it."""
+    """The docs/result-schema.md ``dmarc`` object; RFC 7489 discovery, with the RFC 9989 walk
+    beside it."""
 
     domain: str
     state: str
@@ -93,7 +94,7 @@ class DmarcResult:
         return self.psl.record
 
     def to_json(self) -> dict[str, Any]:
-        """Contract keys first, in DESIGN.md order, then the extras."""
+        """Contract keys first, in docs/result-schema.md order, then the extras."""
         fields = _record_fields(self.psl.record, self.policy_applied, self.state)
         data: dict[str, Any] = {"state": self.state}
         data.update({key: fields.pop(key) for key in CONTRACT_TAG_KEYS})
@@ -253,7 +254,7 @@ async def domain_exists(ctx: ScanContext, domain: str) -> bool | None:
 async def verify_destinations(
     ctx: ScanContext, record: DmarcRecord, policy_domain: str
 ) -> tuple[Destination, ...]:
-    """SPEC-BRIEF 4.5, for every ``rua`` and ``ruf`` URI of the applied record.
+    """docs/scanner-decisions.md 4.5, for every ``rua`` and ``ruf`` URI of the applied record.
 
     At most MAX_VERIFIED_HOSTS external hosts are looked up (one query each): the URI list
     is hostile input; further external URIs are reported as ``not_checked``.

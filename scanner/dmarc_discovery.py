@@ -4,7 +4,7 @@
 a mapping name -> :class:`DmarcLookup`; everything here is a function of that mapping, so the
 7-, 8-, 9- and 13-label walks and the PSL/tree-walk disagreements are tested without DNS.
 
-Rules kept here (SPEC-BRIEF 4.1, 4.3):
+Rules kept here (docs/scanner-decisions.md 4.1, 4.3):
 
 - A DNS error at a name that decides the outcome is ``temperror``; discovery never moves on
   to a parent after an error (that would invent ``inherited`` results).
@@ -220,7 +220,8 @@ def policy_applied(
 
 
 def enforcement(policy: str | None, pct: int | None, t: str | None) -> str | None:
-    """DESIGN.md ``enforcement``: reject/quarantine only at pct 100 (or absent) and t != y."""
+    """docs/result-schema.md ``enforcement``: reject/quarantine only at pct 100 (or absent) and
+    t != y."""
     if policy is None:
         return None
     if policy == "none" or t == "y":

@@ -1,17 +1,20 @@
 """The only module that sends DNS queries.
 
-Every query ends in exactly one outcome (SPEC-BRIEF 7.1): ``answer``, ``nodata`` (NOERROR, no
-records of that type), ``nxdomain``; or raises :class:`TempError` (timeout, SERVFAIL, REFUSED,
-no reachable server). The run's :class:`scanner.stub.StubResolver` sends them; this module
-turns its responses into outcomes, following CNAME chains as a resolver's answer presents them.
+Every query ends in exactly one outcome (docs/scanner-decisions.md 7.1): ``answer``, ``nodata``
+(NOERROR, no records of that type), ``nxdomain``; or raises :class:`TempError` (timeout,
+SERVFAIL, REFUSED, no reachable server). The run's :class:`scanner.stub.StubResolver` sends
+them; this module turns its responses into outcomes, following CNAME chains as a resolver's
+answer presents them.
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+import re
 
+from .answer import DnsAnswer
+from .budget import BUDGET, spent
+from .context import ScanContext
 from .errors import InvalidName, TempError
 from .wire import (
     CNAME,
@@ -24,55 +27,21 @@ from .wire import (
     read_name,
 )
 
-if TYPE_CHECKING:
-    from .context import ScanContext
-
-Outcome = Literal["answer", "nodata", "nxdomain"]
-
 # A resolver's answer carries the whole CNAME chain; follow at most this many links in it
-# (dnspython's limit; pyspf uses 10), so a looping chain cannot loop here (SPEC-BRIEF 7.5).
+# (dnspython's limit; pyspf uses 10), so a looping chain cannot loop here
+# (docs/scanner-decisions.md 7.5).
 MAX_CNAME_CHAIN = 16
+# A lower-case name whose text the wire parser would write the same (wire.PLAIN_NAME).
+PLAIN_NAME_TEXT = re.compile(r"[a-z0-9_*/+=-]+(?:\.[a-z0-9_*/+=-]+)*")
 RCODE_NOERROR, RCODE_NXDOMAIN, RCODE_YXDOMAIN = 0, 3, 6  # RFC 1035 4.1.1, RFC 2136 2.2
 
 
-@dataclass(frozen=True, slots=True)
-class DnsAnswer:
-    """One query's outcome in plain values.
-
-    ``txt`` holds one ``bytes`` per TXT RR, its character-strings joined with nothing between
-    them (RFC 7208 3.3, RFC 6376 3.6.2.2); ``mx`` is ``(preference, exchange)`` pairs sorted by
-    preference (names lower-case without the trailing dot). A/AAAA and other answers are read
-    for their outcome only. ``canonical_name`` is where a CNAME chain ended.
-    """
-
-    qname: str
-    rdtype: str
-    outcome: Outcome
-    canonical_name: str
-    txt: tuple[bytes, ...] = ()
-    mx: tuple[tuple[int, str], ...] = ()
-    authenticated: bool = (
-        False  # the AD bit; meaningful only from a trusted validating resolver
-    )
-
-    @property
-    def cname_target(self) -> str | None:
-        """Where a CNAME chain from ``qname`` ended; None when the answer is for ``qname``."""
-        return self.canonical_name if self.canonical_name != self.qname else None
-
-    @property
-    def exists(self) -> bool:
-        """The name exists (RFC 8020: NXDOMAIN means nothing at or below it)."""
-        return self.outcome != "nxdomain"
-
-    @property
-    def empty(self) -> bool:
-        """A void lookup in RFC 7208 4.6.4 terms: NXDOMAIN or NOERROR with no records."""
-        return self.outcome != "answer"
-
-
 async def query(ctx: ScanContext, name: str, rdtype: str) -> DnsAnswer:
-    """Look ``name``/``rdtype`` up once per run; concurrent callers share the same lookup."""
+    """Look ``name``/``rdtype`` up once per run; concurrent callers share the same lookup.
+
+    Within a failing domain's checks (``scanner.budget``), a new lookup after the domain's
+    budget is spent fails at once, worded as the timeout it stands for.
+    """
     key = (name.lower().rstrip("."), rdtype.upper())
     future = ctx.memo.get(key)
     if future is None:
@@ -81,14 +50,27 @@ async def query(ctx: ScanContext, name: str, rdtype: str) -> DnsAnswer:
             # Worded exactly as if the query had been sent and failed like its domain's did:
             # which queries were cut short depends on timing, and a result must not.
             raise TempError(silent, f"{key[0]} {key[1]}")
-        future = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        budget = BUDGET.get()
+        deadline = budget.limit() if budget is not None else None
+        if spent(deadline, loop):
+            ctx.counters["over_budget"] += 1
+            raise TempError("timeout", f"{key[0]} {key[1]}")
+        future = loop.create_future()
         ctx.memo[key] = future
         try:
-            future.set_result(await _resolve(ctx, *key))
+            future.set_result(await _resolve(ctx, key[0], key[1], deadline))
         except (TempError, InvalidName) as error:
             future.set_exception(error)
             # Mark retrieved: callers that never await this future must not warn at exit.
             future.exception()
+            if budget is not None and isinstance(error, TempError):
+                budget.failing = True
+            if spent(deadline, loop) and ctx.memo.get(key) is future:
+                # Ended by this domain's budget, not by DNS: another domain asking the same
+                # name (a shared provider record) asks again instead of inheriting it.
+                ctx.counters["over_budget"] += 1
+                del ctx.memo[key]
         except asyncio.CancelledError:
             # The asker was cancelled: other askers of this lookup must not wait forever,
             # and a later asker must ask again rather than inherit the cancellation.
@@ -96,6 +78,8 @@ async def query(ctx: ScanContext, name: str, rdtype: str) -> DnsAnswer:
             future.set_exception(TempError("cancelled", f"{key[0]} {key[1]}"))
             future.exception()
             raise
+    if future.done():  # the common case: answered already, no shield needed
+        return future.result()
     return await asyncio.shield(future)
 
 
@@ -106,18 +90,19 @@ def _silent_parent(ctx: ScanContext, name: str) -> str | None:
     (RFC 8552 attribute leaves). When this run already saw <d>'s apex TXT and MX both fail,
     asking them too only waits out more timeouts: a lame domain would cost one lifetime per
     dependent step (the selector probes after ``_domainkey``) instead of one in all. Failing
-    them is a ``temperror`` like the apex's, never a ``none`` (SPEC-BRIEF 7.3).
+    them is a ``temperror`` like the apex's, never a ``none`` (docs/scanner-decisions.md 7.3).
     """
     if "_" not in name:
         return None
-    labels = name.split(".")
-    for index, label in enumerate(labels[:-1]):
-        if label.startswith("_"):
-            parent = ".".join(labels[index + 1 :])
+    start = 0
+    while (dot := name.find(".", start)) >= 0:
+        if name.startswith("_", start):
+            parent = name[dot + 1 :]
             txt = ctx.memo.get((parent, "TXT"))
             if _failed(txt) and _failed(ctx.memo.get((parent, "MX"))):
                 error = txt.exception() if txt is not None else None
                 return error.reason if isinstance(error, TempError) else "timeout"
+        start = dot + 1
     return None
 
 
@@ -130,7 +115,9 @@ def _failed(future: asyncio.Future[DnsAnswer] | None) -> bool:
     )
 
 
-async def _resolve(ctx: ScanContext, name: str, rdtype: str) -> DnsAnswer:
+async def _resolve(
+    ctx: ScanContext, name: str, rdtype: str, deadline: float | None = None
+) -> DnsAnswer:
     try:
         qname = encode_name(name)
         code = rdtype_code(rdtype)
@@ -140,12 +127,16 @@ async def _resolve(ctx: ScanContext, name: str, rdtype: str) -> DnsAnswer:
     ) as error:  # empty or long labels, non-ASCII, unknown type
         raise InvalidName("invalid_name", f"{name!r} {rdtype}: {error}") from None
     ctx.counters["queries"] += 1
-    async with ctx.semaphore:
-        try:
-            response = await ctx.stub.resolve(qname, code)
-        except TempError as error:
-            ctx.counters["temperror"] += 1
-            raise TempError(error.reason, f"{name} {rdtype}") from None
+    pacing = ctx.pacing
+    if not pacing.try_acquire():  # the common case takes a slot without a future
+        await pacing.wait()
+    try:
+        response = await ctx.stub.resolve(qname, code, deadline)
+    except TempError as error:
+        ctx.counters["temperror"] += 1
+        raise TempError(error.reason, f"{name} {rdtype}") from None
+    finally:
+        pacing.release()
     if response.rcode == RCODE_NXDOMAIN:
         ctx.counters["nxdomain"] += 1
     elif response.rcode != RCODE_NOERROR:
@@ -163,7 +154,8 @@ def convert(
     name: str, rdtype: str, code: int, qname: bytes, response: Response
 ) -> DnsAnswer:
     """The records for the question at the end of the answer's CNAME chain."""
-    current = read_name(qname, 0)[0]  # the name as the wire parser spells it
+    # The name as the wire parser spells it: the name itself unless it needs escapes.
+    current = name if PLAIN_NAME_TEXT.fullmatch(name) else read_name(qname, 0)[0]
     found = []
     for _ in range(MAX_CNAME_CHAIN):
         found = [r for r in response.answer if r.owner == current and r.rdtype == code]

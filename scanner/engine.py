@@ -1,13 +1,14 @@
 """Scan domains: every protocol check of a domain at once, many domains at once, bounded.
 
 :func:`check_domain` runs the protocol checks of one domain concurrently (their independent
-first queries go out together, SPEC-BRIEF 8.4) and derives the domain's ``status`` from the
-apex TXT and MX lookups, which the SPF and MX checks make anyway (the run's memo answers the
-second asker). :func:`check_domains` streams results for a whole list with one ScanContext, a
-bounded number of domains in flight and a memo pruned as domains finish, so memory stays flat
-however long the list. Once every input has been started, it re-checks the domains that met
-a DNS failure once more, with a fresh cache and a doubled timeout (SPEC-BRIEF 7.2), before
-yielding them; the retries overlap the last first-pass domains instead of waiting for them.
+first queries go out together, docs/scanner-decisions.md 8.4) and derives the domain's
+``status`` from the apex TXT and MX lookups, which the SPF and MX checks make anyway (the run's
+memo answers the second asker). :func:`check_domains` streams results for a whole list with one
+ScanContext, a bounded number of domains in flight and a memo pruned as domains finish, so
+memory stays flat however long the list. Once every input has been started, it re-checks the
+domains that met a DNS failure once more, with a fresh cache and a doubled timeout
+(docs/scanner-decisions.md 7.2), before yielding them; the retries overlap the last first-pass
+domains instead of waiting for them.
 """
 
 from __future__ import annotations
@@ -20,21 +21,25 @@ from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Sequen
 from contextlib import aclosing
 
 from .adsp import check_adsp
+from .answer import DnsAnswer
+from .budget import domain_budget
 from .context import ScanContext
 from .dkim import check_dkim
 from .dmarc import check_dmarc
-from .dnsio import DnsAnswer, query
+from .dnsio import query
 from .errors import ScanError, TempError
 from .extras import check_bimi, check_mta_sts, check_tls_rpt
 from .mx import check_mx
 from .names import InvalidDomain, normalize_domain, psl_version, to_unicode
 from .options import ScanOptions
 from .result import ApexUnresolved, CheckResult, DomainResult, Status
+from .selectors import Probing
 from .sender_id import check_sender_id
 from .spf import check_spf
 from .wildcard import probe_wildcard
 
-Item = str | tuple[str, Sequence[str]]
+# A domain, or a domain with its known DKIM selectors (or a Probing that also picks the list).
+Item = str | tuple[str, Sequence[str] | Probing]
 
 # Domains in flight per allowed concurrent query: a domain's first wave is ~10 queries, so
 # half a domain per slot keeps the query semaphore busy without thousands of waiting tasks.
@@ -43,17 +48,22 @@ MIN_DOMAINS_IN_FLIGHT = 4
 # Finished domains between two sweeps of the run's memo (each sweep walks the whole memo).
 PRUNE_EVERY = 500
 # File descriptors wanted per allowed concurrent query (one UDP socket each, plus TCP
-# fallbacks), and a floor for the interpreter's own files (SPEC-BRIEF 8.4).
+# fallbacks), and a floor for the interpreter's own files (docs/scanner-decisions.md 8.4).
 FDS_PER_QUERY = 2
 FD_HEADROOM = 256
-RETRY_TIMEOUT_FACTOR = 2.0  # SPEC-BRIEF 7.2: the end-of-run retry gets a longer timeout
+# docs/scanner-decisions.md 7.2: the end-of-run retry gets a longer timeout.
+RETRY_TIMEOUT_FACTOR = 2.0
+# A retried domain's budget in query lifetimes of the retry (one doubled attempt): a domain
+# still silent then costs one lifetime, and the retry pass ends that long after its last
+# domain started, whatever chains of lookups the domains have (scanner.budget).
+RETRY_BUDGET_LIFETIMES = 1.0
 
 
 Lookup = asyncio.Task[DnsAnswer]
 
 
 async def check_domain(
-    domain: str, ctx: ScanContext, selectors: Sequence[str] = ()
+    domain: str, ctx: ScanContext, selectors: Sequence[str] | Probing = ()
 ) -> DomainResult:
     """Every check of one domain. Input that is not a domain name gives ``status: error``."""
     try:
@@ -64,19 +74,21 @@ async def check_domain(
     # dnsio fails the checks' later lookups of its underscore names at once (one timeout
     # per domain, not one per dependent step). Two gathers of at most six keep every value
     # typed (asyncio.gather's overloads stop at six); cancelling the outer one cancels all.
-    apex = ask_apex(name, ctx)
-    try:
-        return await _checked(domain, name, ctx, selectors, apex)
-    finally:
-        for lookup in apex:  # done already, unless this check was cancelled early
-            lookup.cancel()
+    # The domain's time budget (scanner.budget) covers every task its checks start.
+    with domain_budget(ctx.options.budget):
+        apex = ask_apex(name, ctx)
+        try:
+            return await _checked(domain, name, ctx, selectors, apex)
+        finally:
+            for lookup in apex:  # done already, unless this check was cancelled early
+                lookup.cancel()
 
 
 async def _checked(
     domain: str,
     name: str,
     ctx: ScanContext,
-    selectors: Sequence[str],
+    selectors: Sequence[str] | Probing,
     apex: tuple[Lookup, Lookup],
 ) -> DomainResult:
     (
@@ -99,10 +111,16 @@ async def _checked(
             probe_wildcard(name, ctx),
         ),
     )
-    # SPEC-BRIEF 7.3: an unresolved apex makes every check temperror (ApexUnresolved).
+    # docs/scanner-decisions.md 7.3: an unresolved apex makes every check temperror
+    # (ApexUnresolved).
     mark: Callable[[CheckResult], CheckResult] = (
         ApexUnresolved if status == "error" else _as_is
     )
+    if status == "nxdomain":
+        # RFC 8020 2: nothing exists below an NXDOMAIN apex, so no wildcard either. The
+        # random-label probe went out before the apex answered; whether a busy resolver
+        # answered it too is luck, and a result must not depend on luck.
+        wildcard = False
     return DomainResult(
         domain=name,
         status=status,
@@ -127,9 +145,10 @@ async def _checked(
 def dnssec_state(apex: tuple[Lookup, Lookup], trust_ad: bool) -> str:
     """``secure``/``insecure`` from the AD bit of the apex TXT and MX answers, or ``unknown``.
 
-    SPEC-BRIEF 6.5: AD means something only from a validating resolver over a trusted path
-    (``ScanOptions.trust_ad``); without that, or when either lookup failed, it is unknown.
-    Both answers (NODATA and NXDOMAIN included) must be authenticated to say ``secure``.
+    docs/scanner-decisions.md 6.5: AD means something only from a validating resolver over a
+    trusted path (``ScanOptions.trust_ad``); without that, or when either lookup failed, it is
+    unknown. Both answers (NODATA and NXDOMAIN included) must be authenticated to say
+    ``secure``.
     """
     if not trust_ad:
         return "unknown"
@@ -177,7 +196,8 @@ async def judge_apex(txt: Lookup, mx: Lookup) -> tuple[Status, tuple[str, ...]]:
     """RFC 8020: NXDOMAIN at the apex means nothing at or below it exists.
 
     One answered lookup is enough to know the name is there; both failing leaves the domain
-    unknown (SPEC-BRIEF 7.3), and every protocol check then reports its own ``temperror``.
+    unknown (docs/scanner-decisions.md 7.3), and every protocol check then reports its own
+    ``temperror``.
     """
     outcomes = await asyncio.gather(_outcome(txt, "TXT"), _outcome(mx, "MX"))
     if "nxdomain" in outcomes:
@@ -198,12 +218,13 @@ async def _outcome(lookup: Lookup, rdtype: str) -> str:
 # --- many domains ----------------------------------------------------------------------------
 
 
-def split_item(item: Item) -> tuple[str, Sequence[str]]:
-    """``"example.jp"`` or ``("example.jp", ["s1", "s2"])`` -> (domain, known selectors)."""
+def split_item(item: Item) -> tuple[str, Sequence[str] | Probing]:
+    """``"example.jp"``, ``("example.jp", ["s1", "s2"])`` or ``("example.jp", Probing(...))``
+    -> (domain, known selectors or the Probing)."""
     if isinstance(item, str):
         return item, ()
     domain, selectors = item
-    return domain, tuple(selectors)
+    return domain, selectors if isinstance(selectors, Probing) else tuple(selectors)
 
 
 async def check_item(item: Item, ctx: ScanContext) -> DomainResult:
@@ -219,7 +240,11 @@ async def check_item(item: Item, ctx: ScanContext) -> DomainResult:
 
 
 def domains_in_flight(options: ScanOptions) -> int:
-    return max(MIN_DOMAINS_IN_FLIGHT, int(options.concurrency * DOMAINS_PER_QUERY_SLOT))
+    """Domains started at once, from the starting bound (not the cap): each domain keeps
+    several queries waiting, so this covers a limit that doubles, and more domains in
+    flight would only add queued queries (CPU) at 0 ms (docs/benchmarks.md)."""
+    slots = min(options.concurrency, options.concurrency_cap)
+    return max(MIN_DOMAINS_IN_FLIGHT, int(slots * DOMAINS_PER_QUERY_SLOT))
 
 
 async def scan_indexed(
@@ -229,9 +254,10 @@ async def scan_indexed(
 ) -> AsyncGenerator[tuple[int, DomainResult], None]:
     """(index, result) pairs as they complete, the end-of-run retry included.
 
-    A fixed pool of workers takes items from ``items`` (lazily, so memory stays flat); once
-    it is exhausted, idle workers re-check the domains that met a DNS failure, with a fresh
-    context and a doubled timeout (SPEC-BRIEF 7.2), while the last first-pass domains finish.
+    A fixed pool of workers takes items from ``items`` (lazily, so memory stays flat); once it
+    is exhausted, idle workers re-check the domains that met a DNS failure, with a fresh context
+    and a doubled timeout (docs/scanner-decisions.md 7.2), while the last first-pass domains
+    finish.
     """
     pool = _Pool(iter(items), options, ctx)
     workers = [asyncio.create_task(pool.worker()) for _ in range(pool.limit)]
@@ -296,7 +322,7 @@ class _Pool:
                 if ctx is self.first:
                     self.in_first_pass -= 1
                     self.changed.set()
-                    if self.options.retry_temperror and result.has_temperror:
+                    if self.options.retry_temperror and result.needs_retry:
                         self.retry.append((index, item))
                         continue
                 await self.results.put((index, result))
@@ -320,15 +346,10 @@ class _Pool:
 
     def _second(self) -> ScanContext:
         if self.second is None:
-            # One attempt with a longer wait (SPEC-BRIEF 7.2: "retried once at the end of the
-            # run, with a longer timeout"): a slow server gets its chance, a dead one costs one
-            # doubled timeout instead of another full round of attempts.
-            slower = dataclasses.replace(
-                self.options,
-                timeout=self.options.timeout * RETRY_TIMEOUT_FACTOR,
-                retries=0,
-            )
-            self.second = ScanContext.create(slower)
+            # One attempt with a longer wait (docs/scanner-decisions.md 7.2: retried once at the
+            # end of the run, with a longer timeout): a slow server gets its chance, a dead one
+            # costs one doubled timeout instead of another full round of attempts.
+            self.second = ScanContext.create(retry_options(self.options))
         return self.second
 
     def close(self, own_first: bool) -> None:
@@ -336,6 +357,18 @@ class _Pool:
             self.first.close()  # our sockets; a caller's context stays the caller's
         if self.second is not None:
             self.second.close()
+
+
+def retry_options(options: ScanOptions) -> ScanOptions:
+    """The end-of-run retry's options: one attempt with a doubled timeout, and a budget of
+    that one attempt per domain, so the retry pass ends one such wait after its last start."""
+    timeout = options.timeout * RETRY_TIMEOUT_FACTOR
+    return dataclasses.replace(
+        options,
+        timeout=timeout,
+        retries=0,
+        domain_budget=timeout * RETRY_BUDGET_LIFETIMES,
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -370,7 +403,7 @@ def _below_any(name: str, domains: set[str]) -> bool:
 
 
 def raise_fd_limit(options: ScanOptions) -> None:
-    """Raise the soft RLIMIT_NOFILE towards the hard one (SPEC-BRIEF 8.4).
+    """Raise the soft RLIMIT_NOFILE towards the hard one (docs/scanner-decisions.md 8.4).
 
     UDP queries share a few sockets (scanner.stub), but each truncated answer opens a TCP
     connection; running out of descriptors would turn those into fake temperrors.
@@ -379,7 +412,7 @@ def raise_fd_limit(options: ScanOptions) -> None:
         return
     import resource
 
-    wanted = options.concurrency * FDS_PER_QUERY + FD_HEADROOM
+    wanted = options.concurrency_cap * FDS_PER_QUERY + FD_HEADROOM
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft == resource.RLIM_INFINITY or soft >= wanted:
         return

@@ -1,8 +1,8 @@
 """The scanner's error hierarchy.
 
 A DNS failure is an exception inside the scanner and becomes ``temperror`` (or ``permerror``)
-only at the result boundary, never a missing value: counting an unanswered query as "no
-record" is the commonest way adoption surveys publish wrong percentages (SPEC-BRIEF 0.1).
+only at the result boundary, never a missing value: counting an unanswered query as "no record"
+is the commonest way adoption surveys publish wrong percentages (docs/scanner-decisions.md 0.1).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class InvalidName(PermError):
 class LocalFailure(Exception):
     """This machine failed, not DNS: out of file descriptors, buffers or memory.
 
-    SPEC-BRIEF 7.1 and 0.10: such a failure is our bug, never a DNS outcome. It is not a
-    :class:`ScanError`, so no check turns it into ``temperror`` or an error result: it ends
-    the run, and nothing of the failing domains is recorded.
+    docs/scanner-decisions.md 7.1 and 0.10: such a failure is our bug, never a DNS outcome. It
+    is not a :class:`ScanError`, so no check turns it into ``temperror`` or an error result: it
+    ends the run, and nothing of the failing domains is recorded.
     """

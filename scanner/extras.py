@@ -1,9 +1,10 @@
 """MTA-STS (RFC 8461), SMTP TLS Reporting (RFC 8460) and BIMI: TXT presence and tags only.
 
-Each record sits at a fixed name below the domain and starts with a version tag. Wildcards
-and "redirect everything to the apex" DNS hosting answer those names with the apex TXT (often
-SPF), so records are selected by their version tag first, as the RFCs say (SPEC-BRIEF 6.2-6.4,
-7.7). Nothing here follows a URL: the MTA-STS policy and BIMI logo are not DNS (DESIGN.md).
+Each record sits at a fixed name below the domain and starts with a version tag. Wildcards and
+"redirect everything to the apex" DNS hosting answer those names with the apex TXT (often SPF),
+so records are selected by their version tag first, as the RFCs say (docs/scanner-decisions.md
+6.2-6.4, 7.7). Nothing here follows a URL: the MTA-STS policy and BIMI logo are not DNS
+(docs/scanner-decisions.md 10).
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .answer import DnsAnswer
 from .dkim_key import TagListError, parse_tag_list
-from .dnsio import DnsAnswer, query
+from .dnsio import query
 from .errors import InvalidName, TempError
 from .names import org_domain_psl
 
@@ -207,7 +209,7 @@ async def _lookup(ctx: ScanContext, domain: str, protocol: Protocol) -> ExtraRes
         )
     result = select_record(answer, protocol)
     if answer.outcome == "nxdomain" and answer.cname_target is not None:
-        # SPEC-BRIEF 7.5: a CNAME to a hosted record that no longer exists.
+        # docs/scanner-decisions.md 7.5: a CNAME to a hosted record that no longer exists.
         dangling = f"dangling_cname:{answer.canonical_name}"
         return dataclasses.replace(result, warnings=(*result.warnings, dangling))
     return result
@@ -224,7 +226,8 @@ async def check_tls_rpt(domain: str, ctx: ScanContext) -> ExtraResult:
 
 
 async def check_bimi(domain: str, ctx: ScanContext) -> ExtraResult:
-    """``default._bimi.<domain>``, else the organizational domain's (SPEC-BRIEF 6.4)."""
+    """``default._bimi.<domain>``, else the organizational domain's (docs/scanner-decisions.md
+    6.4)."""
     result = await _lookup(ctx, domain, BIMI)
     # The org domain is asked only when no record carried the version tag: several records
     # end discovery (draft-brand-indicators-for-message-identification 7.2 steps 6 and 9).

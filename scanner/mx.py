@@ -1,4 +1,4 @@
-"""MX hosts, implicit MX and null MX (RFC 5321 5.1, RFC 7505; SPEC-BRIEF 6.1).
+"""MX hosts, implicit MX and null MX (RFC 5321 5.1, RFC 7505; docs/scanner-decisions.md 6.1).
 
 A null MX (one RR, preference 0, exchange ".") says "this domain accepts no mail"; with
 ``v=spf1 -all`` and DMARC ``reject`` it marks a fully locked-down parked domain. Without MX
@@ -12,7 +12,8 @@ import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from .dnsio import DnsAnswer, query
+from .answer import DnsAnswer
+from .dnsio import query
 from .errors import InvalidName, TempError
 
 if TYPE_CHECKING:

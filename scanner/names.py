@@ -3,7 +3,7 @@
 Registries arrive as CSV files typed by people: full-width letters, the ideographic full stop,
 URLs, e-mail addresses, trailing dots. :func:`normalize_domain` turns all of that into the one
 form the scanner stores and queries (lower-case A-label, no trailing dot), or refuses with an
-:class:`InvalidDomain` whose ``code`` the dashboard translates (SPEC-BRIEF 7.6).
+:class:`InvalidDomain` whose ``code`` the dashboard translates (docs/scanner-decisions.md 7.6).
 
 IDN handling is IDNA 2008 with the UTS 46 mapping (``idna`` package), never Python's built-in
 IDNA 2003 codec: ``faß.de`` is ``xn--fa-hia.de`` under IDNA 2008 and ``fass.de`` — a different

@@ -5,8 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # 1232 octets: dnspython's DEFAULT_EDNS_PAYLOAD, the DNS Flag Day 2020 value that avoids
-# IP fragmentation (SPEC-BRIEF 7.4). dnspython's Resolver uses no EDNS unless told.
+# IP fragmentation (docs/scanner-decisions.md 7.4). dnspython's Resolver uses no EDNS unless told.
 DEFAULT_EDNS_PAYLOAD = 1232
+# Without an operator's cap, adaptive concurrency may rise to this multiple of the configured
+# value (scanner.pacing): room for a slow resolver, not a flood on a shared one.
+DEFAULT_CAP_FACTOR = 2
+# A domain's checks may take this many query lifetimes in all before its remaining queries
+# fail as temperror at once: one lookup that times out, then one more chained behind it.
+DOMAIN_BUDGET_LIFETIMES = 2.0
 
 
 @dataclass(frozen=True)
@@ -16,13 +22,23 @@ class ScanOptions:
     ``nameservers`` are ``(host, port)`` pairs; empty means the system's resolvers
     (``/etc/resolv.conf``). ``timeout`` is per attempt to one server, ``retries`` the number of
     further attempts within one query's lifetime. ``concurrency`` bounds the queries in flight
-    (each opens a UDP socket: keep it well under the file-descriptor limit, SPEC-BRIEF 8.4).
-    ``selectors`` are the DKIM selectors probed on every domain (``None``: the documented
-    default list in ``scanner.selectors``). ``retry_temperror`` re-checks domains that ended with
-    a ``temperror`` once more at the end: a fresh cache, one attempt with a doubled timeout
-    (SPEC-BRIEF 7.2). ``trust_ad``: the nameservers validate DNSSEC and the path to them is
-    trusted (a resolver on loopback); only then does a result report ``dnssec`` as ``secure``
-    or ``insecure`` from the AD bit, else ``unknown`` (SPEC-BRIEF 6.5: hearsay otherwise).
+    (each opens a UDP socket: keep it well under the file-descriptor limit,
+    docs/scanner-decisions.md 8.4). ``selectors`` are the DKIM selectors probed on every domain
+    (``None``: the documented default list in ``scanner.selectors``). ``retry_temperror``
+    re-checks domains that ended with a ``temperror`` once more at the end: a fresh cache, one
+    attempt with a doubled timeout (docs/scanner-decisions.md 7.2). ``trust_ad``: the
+    nameservers validate DNSSEC and the path to them is trusted (a resolver on loopback); only
+    then does a result report ``dnssec`` as ``secure`` or ``insecure`` from the AD bit, else
+    ``unknown`` (docs/scanner-decisions.md 6.5: hearsay otherwise).
+
+    ``concurrency`` is the bound on queries in flight; with ``adaptive`` (off by default) it is
+    where the run starts and the bound then follows the
+    resolver's answers (``scanner.pacing``), never above ``max_concurrency`` (the operator's
+    cap; ``None``: DEFAULT_CAP_FACTOR times ``concurrency``). ``domain_budget`` is the time in
+    seconds a domain's checks may take in all once one of its queries failed; its later
+    queries are then ``temperror`` without being asked (``None``: DOMAIN_BUDGET_LIFETIMES
+    query lifetimes, ``scanner.budget``), so a domain whose lookups time out one after
+    another cannot hold the run, and a domain with no failure is never cut short.
     """
 
     nameservers: tuple[tuple[str, int], ...] = ()
@@ -33,11 +49,31 @@ class ScanOptions:
     edns_payload: int = DEFAULT_EDNS_PAYLOAD
     retry_temperror: bool = True
     trust_ad: bool = False
+    max_concurrency: int | None = None
+    # Off by default: with lame domains' timeouts holding slots after a back-off, the
+    # controller slowed a 10,000-domain direct scan from 29.5 s to 198 s (bench/
+    # scan_throughput.py, 2026-12-03); opt in with --adaptive-concurrency until it is fixed.
+    adaptive: bool = False
+    domain_budget: float | None = None
 
     @property
     def lifetime(self) -> float:
         """Time budget of one query including its retries."""
         return self.timeout * (self.retries + 1)
+
+    @property
+    def concurrency_cap(self) -> int:
+        """The most queries ever in flight (the starting value too, when it is lower)."""
+        if self.max_concurrency is not None:
+            return max(1, self.max_concurrency)
+        return self.concurrency * DEFAULT_CAP_FACTOR
+
+    @property
+    def budget(self) -> float:
+        """Seconds a domain's checks may take (``domain_budget`` or its default)."""
+        if self.domain_budget is not None:
+            return self.domain_budget
+        return DOMAIN_BUDGET_LIFETIMES * self.lifetime
 
 
 def parse_nameserver(text: str, default_port: int = 53) -> tuple[str, int]:

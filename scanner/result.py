@@ -1,4 +1,4 @@
-"""One domain's scan result: the DESIGN.md contract object.
+"""One domain's scan result: the docs/result-schema.md object.
 
 The protocol modules each return a frozen result with ``to_json()``; :class:`DomainResult`
 gathers them and adds what the whole domain needs: its ``status`` (does the apex exist, could
@@ -18,7 +18,8 @@ from .text import escape_strings
 
 Status = Literal["ok", "nxdomain", "error"]
 
-# The contract's protocol keys, in the order DESIGN.md lists them (JSON output keeps it).
+# The contract's protocol keys, in the order docs/result-schema.md lists them (JSON output keeps
+# it).
 PROTOCOLS = (
     "spf",
     "dmarc",
@@ -58,10 +59,11 @@ class CheckResult(Protocol):
 class ApexUnresolved:
     """A check of a domain whose apex did not resolve (``status: error``): ``temperror``.
 
-    SPEC-BRIEF 7.3: when the apex cannot be resolved, every protocol is ``temperror``, even if
-    a name below it answered (a ``_dmarc`` record beside an apex CNAME that SERVFAILs): the
-    domain is unknown, and the end-of-run retry asks again. What the check saw is kept in the
-    JSON for diagnosis (``state_seen``, the check's own fields), never counted.
+    docs/scanner-decisions.md 7.3: when the apex cannot be resolved, every protocol is
+    ``temperror``, even if a name below it answered (a ``_dmarc`` record beside an apex CNAME
+    that SERVFAILs): the domain is unknown, and the end-of-run retry asks again. What the check
+    saw is kept in the JSON for diagnosis (``state_seen``, the check's own fields), never
+    counted.
     """
 
     check: CheckResult
@@ -106,7 +108,8 @@ class DomainResult:
     input: str = ""
     unicode: str = ""
     wildcard: bool | None = None
-    # secure | insecure | unknown: the AD bit of the apex TXT and MX (SPEC-BRIEF 6.5)
+    # secure | insecure | unknown: the AD bit of the apex TXT and MX (docs/scanner-decisions.md
+    # 6.5)
     dnssec: str = "unknown"
     errors: tuple[str, ...] = ()
     scanned_at: dt.datetime = field(default_factory=utc_now)
@@ -119,7 +122,8 @@ class DomainResult:
 
     @property
     def has_temperror(self) -> bool:
-        """DNS left something unanswered: worth the end-of-run retry (SPEC-BRIEF 7.2)."""
+        """DNS left something unanswered: worth the end-of-run retry (docs/scanner-decisions.md
+        7.2)."""
         if self.status == "error" and self.spf is not None:
             return True
         return any(
@@ -127,8 +131,19 @@ class DomainResult:
             for check in self.checks().values()
         )
 
+    @property
+    def needs_retry(self) -> bool:
+        """A temperror, a failed random-label probe (``wildcard`` null on a domain that
+        exists), or DKIM probes that failed beside a key that answered: each is stored as it
+        stands unless the end-of-run retry asks again, and a busy resolver's passing failure
+        would make an unchanged domain's result differ from the last run's."""
+        if self.has_temperror or (self.status == "ok" and self.wildcard is None):
+            return True
+        return bool(getattr(self.dkim, "errors", ()))
+
     def to_json(self) -> dict[str, Any]:
-        """The DESIGN.md object: contract keys first, in contract order, then the extras.
+        """The docs/result-schema.md object: contract keys first, in contract order, then the
+        extras.
 
         Control characters in any string (records, the input) are shown as ``\\xNN``.
         """

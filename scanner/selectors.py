@@ -1,10 +1,11 @@
 """The DKIM selectors probed on every domain, and the merge with a domain's known selectors.
 
-Selectors cannot be listed from DNS (SPEC-BRIEF 2.4): a signer picks them and they appear only in
-the ``s=`` tag of real mail. DNS-based DKIM adoption is therefore a lower bound, raised per domain
-by the registry's "known selectors". The default list below is data with its provenance, in the
-probe order of SPEC-BRIEF 2.5; every probe costs one TXT query, and only on domains whose
-``_domainkey`` name exists (SPEC-BRIEF 2.6).
+Selectors cannot be listed from DNS (docs/scanner-decisions.md 2.4): a signer picks them and
+they appear only in the ``s=`` tag of real mail. DNS-based DKIM adoption is therefore a
+lower bound, raised per domain by the registry's "known selectors". The default list below is
+data with its provenance, in the probe order of docs/scanner-decisions.md 2.5; every probe
+costs one TXT query, and only on domains whose ``_domainkey`` name exists
+(docs/scanner-decisions.md 2.6).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 
 # Tier 1: large providers whose selector names are documented by the provider or fixed by its
 # setup. The set is exactly EvotecIT/DomainDetective DomainDetective/Definitions/DKIMSelectors.cs
-# GuessSelectors() (commit 2b7b2711), listed here in SPEC-BRIEF 2.5 order.
+# GuessSelectors() (commit 2b7b2711), listed here in docs/scanner-decisions.md 2.5 order.
 TIER1_SELECTORS: tuple[str, ...] = (
     "google",  # Google Workspace default selector
     "selector1",  # Microsoft 365 (CNAME to <selector>-<domain>._domainkey.<tenant>.onmicrosoft.com)
@@ -37,7 +38,7 @@ TIER1_SELECTORS: tuple[str, ...] = (
 )
 
 # Tier 2: names seen repeatedly in open-source checkers' selector lists, found by code search.
-# Provider attribution is by convention, not verified (SPEC-BRIEF 2.5).
+# Provider attribution is by convention, not verified (docs/scanner-decisions.md 2.5).
 TIER2_SELECTORS: tuple[str, ...] = (
     # numbered rotations of tier-1 style names (Mailchimp k2/k3 by convention)
     "k2",
@@ -80,9 +81,14 @@ TIER2_SELECTORS: tuple[str, ...] = (
 )
 
 DEFAULT_SELECTORS: tuple[str, ...] = TIER1_SELECTORS + TIER2_SELECTORS
+# The short common list probed on every scan of a domain whose selectors are known from earlier
+# scans (``Probing.full`` False): the documented provider selectors. The long list above is
+# probed on a domain's first scan, on a schedule, and whenever ``_domainkey`` appears or goes.
+COMMON_SELECTORS: tuple[str, ...] = TIER1_SELECTORS
 
 # A registry row may list many known selectors; each costs one query per scan. 64 covers the
-# default list plus a domain's own with room to spare, and bounds hostile input (STYLE rule 6).
+# default list plus a domain's own with room to spare, and bounds hostile input
+# (docs/scanner-decisions.md 10 item 1).
 MAX_SELECTORS = 64
 # RFC 1035 2.3.4: labels are at most 63 octets; RFC 6376 3.1: a selector is one or more
 # dot-separated labels. The whole query name is checked against 253 octets when it is sent.
@@ -105,6 +111,28 @@ class SelectorPlan:
     known: tuple[str, ...]
     rejected: tuple[str, ...]
     truncated: bool
+
+
+@dataclass(frozen=True)
+class Probing:
+    """What a caller knows of one domain's DKIM selectors, and which list to probe.
+
+    ``known``: every selector the domain was ever seen with (the registry's, earlier scans',
+    those learned from DMARC reports), probed on every scan. ``full``: probe the long default
+    list too; when False, only the short common list (:data:`COMMON_SELECTORS`) is added, and
+    only while ``_domainkey`` exists exactly as it did at the last scan (``domainkey_existed``;
+    None, unknown, always probes the long list).
+    """
+
+    known: tuple[str, ...] = ()
+    full: bool = True
+    domainkey_existed: bool | None = None
+
+    def plan_for(self, domainkey_exists: bool) -> str:
+        """``full`` or ``known``: the list this scan probes, given ``_domainkey`` now."""
+        if self.full or self.domainkey_existed is None:
+            return "full"
+        return "known" if self.domainkey_existed == domainkey_exists else "full"
 
 
 def normalize_selector(text: str) -> str | None:
@@ -150,8 +178,10 @@ def merge_selectors(defaults: Iterable[str], known: Iterable[str] = ()) -> Selec
 
 
 __all__ = [
+    "COMMON_SELECTORS",
     "DEFAULT_SELECTORS",
     "MAX_SELECTORS",
+    "Probing",
     "TIER1_SELECTORS",
     "TIER2_SELECTORS",
     "SelectorPlan",

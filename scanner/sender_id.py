@@ -51,7 +51,7 @@ class SenderIdResult:
             "record": self.records[0].record if self.records else None,
             "records": [rec.record for rec in self.records],
             "scopes": list(self.scopes),
-            "historic": True,  # RFC 4406/4407 are Historic (RFC 6686), SPEC-BRIEF 5
+            "historic": True,  # RFC 4406/4407 are Historic (RFC 6686), docs/scanner-decisions.md 5
             "errors": list(self.errors),
             "warnings": list(self.warnings),
         }

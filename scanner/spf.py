@@ -44,7 +44,7 @@ MAX_TREE_NODES = 200
 
 @dataclass(frozen=True)
 class SpfResult:
-    """The ``spf`` object of the result contract (DESIGN.md), plus explanatory extras.
+    """The ``spf`` object of the result contract (docs/result-schema.md), plus explanatory extras.
 
     ``all`` is the effective qualifier after redirect (``None``: no ``all``, neutral by default);
     ``lookups``/``void_lookups`` are worst-case counts over the whole tree (RFC 7208 4.6.4),
@@ -146,7 +146,8 @@ def _nodes(root: SpfNode) -> list[SpfNode]:
 
 
 def record_warnings(record: SpfRecord, where: str) -> list[tuple[str, str]]:
-    """(code, detail) findings about one record that need no DNS (SPEC-BRIEF 1.7)."""
+    """(code, detail) findings about one record that need no DNS (docs/scanner-decisions.md
+    1.7)."""
     found: list[tuple[str, str]] = []
 
     def add(code: str, text: str) -> None:
@@ -227,8 +228,9 @@ def _result(walk: SpfWalk, root: SpfNode, fetched: Fetched) -> SpfResult:
         # too, as a lower bound, so "lookups > 10" finds every domain that exceeds it.
         lookups=max(walk.lookups, MAX_DNS_LOOKUPS + 1) if walk.looped else walk.lookups,
         void_lookups=void,
-        # DESIGN.md: the record authorises nobody and says so (v=spf1 -all): the parked-
-        # domain lock-down. A bare v=spf1 or ?all authorises nobody but asks nothing either.
+        # docs/result-schema.md: the record authorises nobody and says so (v=spf1 -all): the
+        # parked- domain lock-down. A bare v=spf1 or ?all authorises nobody but asks nothing
+        # either.
         no_senders=state == "valid" and not root.authorises and all_ == "-all",
         include_tree=root.to_json(),
         errors=(*errors, *walk.temperrors),

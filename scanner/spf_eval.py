@@ -5,19 +5,24 @@ This answers "what would a receiver say about mail from this IP", which the stat
 sender and ``permerror`` another. It backs ``python -m scanner spf-eval DOMAIN IP`` and the
 tests that cross-check our worst-case analysis.
 
-pyspf 2.0.14 has no resolver parameter: it calls the module global ``spf.DNSLookup``. We swap
-in a function built on a synchronous dnspython resolver configured from :class:`ScanOptions`
-(same nameservers, timeouts and EDNS as the scan), which keeps our error taxonomy: SERVFAIL,
-REFUSED and timeouts raise ``spf.TempError``; NXDOMAIN and NODATA return ``[]``. The swap is
-process-wide, so evaluations hold a lock and always restore the original.
+pyspf 2.0.14 has no resolver parameter: it calls the module global ``spf.DNSLookup``. That global
+is set once, at import, to a dispatcher that calls the lookup of the evaluation running in the
+current thread (a context variable), or pyspf's own when none is. Each evaluation's lookup is
+built on a synchronous dnspython resolver configured from :class:`ScanOptions` (same
+nameservers, timeouts and EDNS as the scan), which keeps our error taxonomy: SERVFAIL, REFUSED
+and timeouts raise ``spf.TempError``; NXDOMAIN and NODATA return ``[]``. Nothing is swapped per
+evaluation and no lock is held, so a slow evaluation never makes another one wait.
+
+``time_limit`` caps a whole evaluation (RFC 7208 4.6.4 lets a receiver bound the DNS time of
+one check_host(); pyspf's ``querytime``): each lookup gets only the time that is left.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import threading
 import warnings
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,8 +56,24 @@ AR_RESULTS = {
 }
 
 DnsLookup = Callable[..., list[tuple[tuple[str, str], Any]]]
+# The start of a temperror explanation when the evaluation's time limit, not one lookup's
+# own timeout, ran out.
+TIME_LIMIT_REACHED = "time limit of the check reached"
 
-_PYSPF_LOCK = threading.Lock()  # guards the process-wide spf.DNSLookup swap
+# The lookup of the evaluation running in this thread (threads start with an empty context).
+_CURRENT_LOOKUP: ContextVar[DnsLookup | None] = ContextVar("spf_lookup", default=None)
+_PYSPF_LOOKUP: DnsLookup = spf.DNSLookup
+
+
+def _dispatch_lookup(
+    name: str, qtype: str, strict: bool = True, timeout: float = 20.0
+) -> list[tuple[tuple[str, str], Any]]:
+    """pyspf's ``DNSLookup``: the current evaluation's resolver, else pyspf's own."""
+    lookup = _CURRENT_LOOKUP.get() or _PYSPF_LOOKUP
+    return lookup(name, qtype, strict, timeout)
+
+
+spf.DNSLookup = _dispatch_lookup
 
 
 @dataclass(frozen=True)
@@ -79,33 +100,35 @@ class SpfEvaluation:
         }
 
 
-def evaluate_spf(domain: str, ip: str, options: ScanOptions) -> SpfEvaluation:
-    """check_host() for ``domain`` and client ``ip``; raises ValueError for a bad IP."""
-    # A trailing dot makes pyspf answer "none" (empty last label, SPEC-BRIEF 0.9).
+def evaluate_spf(
+    domain: str, ip: str, options: ScanOptions, *, time_limit: float | None = None
+) -> SpfEvaluation:
+    """check_host() for ``domain`` and client ``ip``, in at most ``time_limit`` seconds of
+    DNS when given (else ``options.lifetime`` per lookup); raises ValueError for a bad IP."""
+    # A trailing dot makes pyspf answer "none" (empty last label, docs/scanner-decisions.md 0.9).
     name = domain.strip().rstrip(".").lower()
     address = str(ipaddress.ip_address(ip.strip()))
-    lookup = make_lookup(make_sync_resolver(options))
-    with _PYSPF_LOCK, warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        original = spf.DNSLookup
-        spf.DNSLookup = lookup
-        try:
+    token = _CURRENT_LOOKUP.set(make_lookup(make_sync_resolver(options)))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
             checker = RfcQuery(
                 i=address,
                 s=f"postmaster@{name}",
                 h=name,
                 strict=True,
                 timeout=options.lifetime,
+                querytime=time_limit or 0,  # pyspf: 0 means no overall limit
             )
             result, _code, explanation = checker.check()
-        except AssertionError:
-            # pyspf's strict-mode "Too many levels of recursion" guard (unreachable while the
-            # 10-lookup limit holds); a record that reaches it cannot be evaluated.
-            return SpfEvaluation(
-                name, address, "permerror", "too many levels of recursion", 0, 0, None
-            )
-        finally:
-            spf.DNSLookup = original
+    except AssertionError:
+        # pyspf's strict-mode "Too many levels of recursion" guard (unreachable while the
+        # 10-lookup limit holds); a record that reaches it cannot be evaluated.
+        return SpfEvaluation(
+            name, address, "permerror", "too many levels of recursion", 0, 0, None
+        )
+    finally:
+        _CURRENT_LOOKUP.reset(token)
     return SpfEvaluation(
         domain=name,
         ip=address,
@@ -162,7 +185,8 @@ def without_ignored_terms(record: str) -> str:
 
 
 def make_sync_resolver(options: ScanOptions) -> dns.resolver.Resolver:
-    """A blocking resolver with the scan's nameservers, timeouts and EDNS (SPEC-BRIEF 8.1)."""
+    """A blocking resolver with the scan's nameservers, timeouts and EDNS
+    (docs/scanner-decisions.md 8.1)."""
     if options.nameservers:
         resolver = dns.resolver.Resolver(configure=False)
         resolver.nameservers = [
@@ -178,20 +202,34 @@ def make_sync_resolver(options: ScanOptions) -> dns.resolver.Resolver:
 
 
 def make_lookup(resolver: dns.resolver.Resolver) -> DnsLookup:
-    """pyspf's ``DNSLookup(name, qtype, strict, timeout)`` on ``resolver``."""
+    """pyspf's ``DNSLookup(name, qtype, strict, timeout)`` on ``resolver``.
+
+    ``timeout`` is what is left of the evaluation's time limit when it has one (pyspf passes
+    the smaller of that and its per-lookup timeout); the resolver's own lifetime still bounds
+    each lookup.
+    """
 
     def lookup(
-        name: str, qtype: str, *_ignored: Any
+        name: str, qtype: str, _strict: object = True, timeout: float | None = None
     ) -> list[tuple[tuple[str, str], Any]]:
+        capped = timeout is not None and 0 < timeout < resolver.lifetime
         try:
             answer = resolver.resolve(
-                name, qtype, search=False, raise_on_no_answer=False
+                name,
+                qtype,
+                search=False,
+                raise_on_no_answer=False,
+                lifetime=timeout if capped else None,
             )
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []  # both are "no data" to check_host(); void lookups are pyspf's count
         except (dns.name.EmptyLabel, dns.name.LabelTooLong, dns.name.NameTooLong):
             return []  # RFC 7208 4.3: a malformed name has no records
         except dns.exception.Timeout as error:
+            if capped:
+                raise spf.TempError(
+                    f"{TIME_LIMIT_REACHED} asking {name} {qtype}"
+                ) from None
             raise spf.TempError(f"DNS timeout for {name} {qtype}: {error}") from None
         except (dns.resolver.NoNameservers, dns.resolver.YXDOMAIN) as error:
             raise spf.TempError(f"DNS error for {name} {qtype}: {error}") from None

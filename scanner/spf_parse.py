@@ -4,7 +4,7 @@ Nothing here touches the network. :func:`parse_spf` checks the whole record befo
 evaluated (RFC 7208 4.6: a syntax error anywhere is a ``permerror``, even after a matching
 term) and returns the terms as plain values for the tree walk in :mod:`scanner.spf_tree`.
 Macros are syntax-checked only: a scanner has no sender, client IP or HELO name to expand them
-with (SPEC-BRIEF 1.5).
+with (docs/scanner-decisions.md 1.5).
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .dnsio import DnsAnswer, query
+from .answer import DnsAnswer
+from .dnsio import query
 from .errors import InvalidName, PermError, TempError
 from .spf_parse import (
     Mechanism,

@@ -1,12 +1,17 @@
-"""A stub resolver for many concurrent queries: shared UDP sockets, TCP when truncated.
+"""A stub resolver for many concurrent queries: few UDP sockets at a time, TCP when truncated.
 
 dnspython's async resolver opens, registers and closes one UDP socket per query and builds
 full message objects; at scan rates (thousands of queries a second) that is most of the CPU
-time (docs/benchmarks.md). Here a few UDP sockets per address family are opened once per
-run and every query is a datagram on one of them, matched back by ID, source address and
-question (RFC 5452 9.1: answers from elsewhere, or for another question, are ignored). The
-OS picks each socket's port at random, and IDs are random, so an off-path forger still has
-to guess both. Truncated answers (TC=1) are asked again over TCP (RFC 7766 5).
+time (docs/benchmarks.md). Here a few UDP sockets per address family are open at a time and
+every query is a datagram on one of them. Truncated answers (TC=1) are asked again over TCP
+(RFC 7766 5).
+
+Forged answers (RFC 5452): an answer counts only if it comes from the server's address and
+port, carries the query's random ID, arrives on the query's socket and echoes its question
+byte for byte, on UDP and TCP alike (RFC 5452 9.1). Each socket is bound to a random port
+from 1024-65535 and retired after QUERIES_PER_SOCKET queries, and the question's letters are
+in random case (DNS 0x20): a forger needs about 2^32 guesses per query, more for every letter
+(``scanner.spoofing``).
 
 Retry policy, as dnspython's: each attempt waits ``timeout``; a server answering SERVFAIL,
 REFUSED, NOTIMP or FORMERR is dropped for that query; the whole query has ``lifetime``.
@@ -17,8 +22,8 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import random
-import secrets
+import heapq
+import itertools
 import socket
 import struct
 import weakref
@@ -28,9 +33,17 @@ import dns.resolver
 
 from .errors import LocalFailure, TempError
 from .options import ScanOptions
+from .pacing import Pacing
+from .spoofing import CasePolicy, RandomBytes, bind_random_port
 from .wire import Response, WireError, encode_query, parse_response
 
-SOCKETS_PER_FAMILY = 4  # spreads queries over several random source ports
+SOCKETS_PER_FAMILY = 4  # sockets open at a time per address family
+# Queries a socket sends before it is retired and a socket on a fresh random port takes its
+# place (RFC 5452 9.2): a port learnt by a side channel is soon worthless, and opening a
+# socket this rarely costs little CPU (docs/benchmarks.md).
+QUERIES_PER_SOCKET = 100
+QUESTION_START = 12  # RFC 1035 4.1.1: the header is 12 octets
+QUESTION_TAIL = 4  # QTYPE and QCLASS after the name
 SOCKET_BUFFER = 1 << 20  # a burst of answers must not overflow the receive buffer
 MAX_UDP_MESSAGE = 65535
 TCP_LENGTH = struct.Struct("!H")  # RFC 1035 4.2.2
@@ -48,7 +61,7 @@ DEFAULT_PORT = 53
 # errno values that mean this machine ran out of something: a local failure, not a timeout.
 LOCAL_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 # Descriptors kept free for the interpreter (stdio, epoll, the UDP sockets, files it reads)
-# when TCP connections are bounded by a low RLIMIT_NOFILE (SPEC-BRIEF 8.4).
+# when TCP connections are bounded by a low RLIMIT_NOFILE (docs/scanner-decisions.md 8.4).
 FD_RESERVE = 32
 
 
@@ -70,7 +83,7 @@ def servers_from(options: ScanOptions) -> tuple[Server, ...]:
         try:
             system = dns.resolver.Resolver(configure=True)
         except dns.resolver.NoResolverConfiguration as error:
-            # SPEC-BRIEF 7.1: no resolver is our failure, not a domain's temperror.
+            # docs/scanner-decisions.md 7.1: no resolver is our failure, not a domain's temperror.
             raise LocalFailure(f"no nameservers configured: {error}") from error
         pairs = [(str(host), DEFAULT_PORT) for host in system.nameservers]
     return tuple(Server(host, port, family_of(host)) for host, port in pairs)
@@ -101,18 +114,34 @@ def local_failure(error: OSError) -> bool:
     return error.errno in LOCAL_ERRNOS
 
 
+def open_udp_socket(family: socket.AddressFamily) -> socket.socket:
+    """A non-blocking UDP socket with large buffers, bound to a random port."""
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        sock.setblocking(False)
+        for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+            sock.setsockopt(socket.SOL_SOCKET, option, SOCKET_BUFFER)
+        bind_random_port(sock, family)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 class UdpSocket:
-    """One non-blocking UDP socket; answers go to the waiting query by (ID, server)."""
+    """One UDP socket for up to ``budget`` queries; answers go to the waiting query by ID.
+
+    Once its budget is spent the socket is retired: it takes no new query, still reads the
+    answers of those in flight, and is closed when the last of them is done.
+    """
 
     def __init__(
-        self, family: socket.AddressFamily, loop: asyncio.AbstractEventLoop
+        self, family: socket.AddressFamily, loop: asyncio.AbstractEventLoop, budget: int
     ) -> None:
-        self.sock = socket.socket(family, socket.SOCK_DGRAM)
-        self.sock.setblocking(False)
-        for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
-            self.sock.setsockopt(socket.SOL_SOCKET, option, SOCKET_BUFFER)
-        self.sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))  # noqa: S104 - a client's ephemeral port
+        self.sock = open_udp_socket(family)
         self.waiting: dict[int, Waiter] = {}
+        self.budget = budget
+        self.retired = False
         self.loop = loop
         loop.add_reader(self.sock.fileno(), self._readable)
 
@@ -132,11 +161,26 @@ class UdpSocket:
             if waiter is not None:
                 waiter.offer(data, peer)
 
-    def free_id(self) -> int:
+    def free_id(self, source: RandomBytes) -> int:
+        """A random query ID (RFC 5452 9.2) not in use on this socket."""
         while True:
-            qid = secrets.randbits(16)
+            qid = source.query_id()
             if qid not in self.waiting:
                 return qid
+
+    def spend(self) -> bool:
+        """Count one query; True when that spent the budget (the socket is then retired)."""
+        self.budget -= 1
+        self.retired = self.budget <= 0
+        return self.retired
+
+    def release(self, qid: int) -> bool:
+        """Forget query ``qid``; close a retired socket with nothing left in flight."""
+        del self.waiting[qid]
+        if self.retired and not self.waiting:
+            self.close()
+            return True
+        return False
 
     def close(self) -> None:
         if self.sock.fileno() >= 0:
@@ -151,32 +195,60 @@ class Waiter:
 
     future: asyncio.Future[bytes]
     server: Server
-    question: bytes
+    question: bytes  # as sent: name (in 0x20 case), type and class
+    case: CasePolicy
 
     def offer(
         self, data: bytes, peer: tuple[str, int] | tuple[str, int, int, int]
     ) -> None:
+        """Resolve the attempt with ``data`` if it is the server's answer to this question."""
         if self.future.done() or (peer[0], peer[1]) != self.server.address:
             return
-        echoed = data[12 : 12 + len(self.question)]
-        if echoed.lower() != self.question.lower():  # 0x20-safe comparison
-            return
-        self.future.set_result(data)
+        if self.case.accepts(self.question, data):
+            self.future.set_result(data)
+
+
+def sent_question(wire: bytes, qname: bytes) -> bytes:
+    """The question section of the query ``wire`` whose name is ``qname``."""
+    return wire[QUESTION_START : QUESTION_START + len(qname) + QUESTION_TAIL]
 
 
 class StubResolver:
-    """Queries for one scan run. Create inside the running loop; close it at the end."""
+    """Queries for one scan run. Create inside the running loop; close it at the end.
 
-    def __init__(self, options: ScanOptions) -> None:
+    Every attempt's outcome (answer time, SERVFAIL/REFUSED, timeout) is reported to
+    ``pacing``, which adapts how many queries the run keeps in flight (``scanner.pacing``).
+    """
+
+    def __init__(self, options: ScanOptions, pacing: Pacing | None = None) -> None:
         self.options = options
+        self.pacing = pacing or Pacing(
+            options.concurrency, options.concurrency_cap, adaptive=False
+        )
         self.servers = servers_from(options)
         self.loop = asyncio.get_running_loop()
         self.pools: dict[socket.AddressFamily, list[UdpSocket]] = {}
+        self.retiring: set[UdpSocket] = set()  # spent, still reading answers in flight
+        self.random = RandomBytes()
+        self.case = {
+            server: CasePolicy(f"{server.host}:{server.port}")
+            for server in self.servers
+        }
         self._outbox: list[tuple[UdpSocket, bytes, Server, asyncio.Future[bytes]]] = []
-        self._tcp_slots = asyncio.Semaphore(tcp_slots(options.concurrency))
-        self._finalizer = weakref.finalize(self, _close_all, self.pools)
+        self._tcp_slots = asyncio.Semaphore(tcp_slots(options.concurrency_cap))
+        self._turn = 0  # the pool's socket for the next query (round robin)
+        # Attempt deadlines: one heap and one loop timer for all attempts, instead of a
+        # TimerHandle created and cancelled per attempt (docs/benchmarks.md).
+        self._deadlines: list[tuple[float, int, asyncio.Future[bytes]]] = []
+        self._sequence = itertools.count()
+        self._sweep_handle: asyncio.TimerHandle | None = None
+        self._sweep_at = 0.0
+        self._finalizer = weakref.finalize(self, _close_all, self.pools, self.retiring)
 
     def close(self) -> None:
+        if self._sweep_handle is not None:
+            self._sweep_handle.cancel()
+            self._sweep_handle = None
         self._finalizer()
 
     def _send_soon(
@@ -206,22 +278,65 @@ class StubResolver:
                     future.set_exception(error)
 
     def _socket(self, family: socket.AddressFamily) -> UdpSocket:
+        """A socket for one query; one that spends its budget is replaced by a fresh one."""
         pool = self.pools.get(family)
         if pool is None:
-            try:
-                pool = [UdpSocket(family, self.loop) for _ in range(SOCKETS_PER_FAMILY)]
-            except OSError as error:
-                if local_failure(error):
-                    raise LocalFailure(f"opening UDP sockets: {error}") from error
-                raise
-            self.pools[family] = pool
-        return random.choice(pool)  # noqa: S311 - spreading load, not a secret
+            pool = self.pools[family] = [
+                self._open(family) for _ in range(SOCKETS_PER_FAMILY)
+            ]
+        # Round robin spreads the load; which of the pool's random ports a query uses adds
+        # nothing a forger could not cover by sending to all of them.
+        index = self._turn = (self._turn + 1) % len(pool)
+        udp = pool[index]
+        if udp.spend():
+            pool[index] = self._open(family)
+            self.retiring.add(udp)
+        return udp
 
-    async def resolve(self, qname: bytes, rdtype: int) -> Response:
-        """Ask the servers until one answers; TempError when none did within the lifetime."""
-        if not self.servers:  # every answer would be a fake temperror (SPEC-BRIEF 7.1)
+    def _open(self, family: socket.AddressFamily) -> UdpSocket:
+        try:
+            return UdpSocket(family, self.loop, QUERIES_PER_SOCKET)
+        except OSError as error:
+            if local_failure(error):
+                raise LocalFailure(f"opening UDP sockets: {error}") from error
+            raise
+
+    def _release(self, udp: UdpSocket, qid: int) -> None:
+        if udp.release(qid):
+            self.retiring.discard(udp)
+
+    def _expire_at(self, when: float, future: asyncio.Future[bytes]) -> None:
+        """Fail ``future`` with TimeoutError at loop time ``when`` unless it is done by then."""
+        heapq.heappush(self._deadlines, (when, next(self._sequence), future))
+        if self._sweep_handle is None or when < self._sweep_at:
+            if self._sweep_handle is not None:
+                self._sweep_handle.cancel()
+            self._sweep_at = when
+            self._sweep_handle = self.loop.call_at(when, self._sweep)
+
+    def _sweep(self) -> None:
+        self._sweep_handle = None
+        deadlines, now = self._deadlines, self.loop.time()
+        while deadlines and (deadlines[0][0] <= now or deadlines[0][2].done()):
+            future = heapq.heappop(deadlines)[2]
+            if not future.done():
+                future.set_exception(TimeoutError())
+        if deadlines:
+            self._sweep_at = deadlines[0][0]
+            self._sweep_handle = self.loop.call_at(self._sweep_at, self._sweep)
+
+    async def resolve(
+        self, qname: bytes, rdtype: int, deadline: float | None = None
+    ) -> Response:
+        """Ask the servers until one answers; TempError when none did within the lifetime.
+
+        ``deadline`` (loop time) ends the query sooner: its domain's budget is spent.
+        """
+        # Without a server every answer would be a fake temperror (docs/scanner-decisions.md 7.1).
+        if not self.servers:
             raise LocalFailure("no nameservers configured")
-        deadline = self.loop.time() + self.options.lifetime
+        lifetime_end = self.loop.time() + self.options.lifetime
+        deadline = lifetime_end if deadline is None else min(deadline, lifetime_end)
         candidates = list(self.servers)
         reason = "timeout"
         backoff = FIRST_BACKOFF
@@ -230,14 +345,20 @@ class StubResolver:
                 remaining = deadline - self.loop.time()
                 if remaining <= 0:
                     raise TempError("timeout", "lifetime expired")
-                response = await self._attempt(
-                    server, qname, rdtype, min(remaining, self.options.timeout)
-                )
+                sent_at = self.loop.time()
+                wait = min(remaining, self.options.timeout)
+                # One coroutine level less per query than a helper would cost (CPU).
+                response = await self._udp(server, qname, rdtype, wait)
+                if response is not None and response.truncated:
+                    response = await self._tcp(server, qname, rdtype, wait)
                 if response is None:
+                    self.pacing.failed("timeout", sent_at)
                     continue  # timed out: the same server is asked again next round
                 failure = SERVER_REASONS.get(response.rcode)
                 if failure is None:
+                    self.pacing.answered(self.loop.time() - sent_at)
                     return response
+                self.pacing.failed(failure, sent_at)
                 reason = failure
                 candidates.remove(server)
             if candidates:
@@ -248,39 +369,39 @@ class StubResolver:
                 backoff = min(backoff * 2, MAX_BACKOFF)
         raise TempError(reason if not candidates else "timeout", "")
 
-    async def _attempt(
-        self, server: Server, qname: bytes, rdtype: int, timeout: float
-    ) -> Response | None:
-        response = await self._udp(server, qname, rdtype, timeout)
-        if response is not None and response.truncated:
-            return await self._tcp(server, qname, rdtype, timeout)
-        return response
-
     async def _udp(
         self, server: Server, qname: bytes, rdtype: int, timeout: float
     ) -> Response | None:
+        case = self.case[server]
+        question = case.question(qname, self.random)
         udp = self._socket(server.family)
-        qid = udp.free_id()
-        wire = encode_query(qid, qname, rdtype, self.options.edns_payload)
+        qid = udp.free_id(self.random)
+        wire = encode_query(qid, question, rdtype, self.options.edns_payload)
         future: asyncio.Future[bytes] = self.loop.create_future()
-        udp.waiting[qid] = Waiter(future, server, wire[12 : 12 + len(qname) + 4])
-        timer = self.loop.call_later(timeout, _expire, future)
+        udp.waiting[qid] = Waiter(future, server, sent_question(wire, question), case)
+        self._expire_at(self.loop.time() + timeout, future)
         self._send_soon(udp, wire, server, future)
         try:
             data = await future
         except (TimeoutError, OSError):  # expired, or the send failed (no route, full)
             return None
         finally:
-            timer.cancel()
-            del udp.waiting[qid]
+            self._release(udp, qid)
         return _parsed(data)
 
     async def _tcp(
         self, server: Server, qname: bytes, rdtype: int, timeout: float
     ) -> Response | None:
-        wire = encode_query(
-            secrets.randbits(16), qname, rdtype, self.options.edns_payload
-        )
+        """Ask over TCP; the answer must carry the query's ID and echo its question too.
+
+        A connection is harder to forge than a datagram, not impossible (an off-path forger
+        who guesses the TCP sequence numbers, or anything on the path): the answer is held
+        to the same ID and 0x20 question checks as over UDP (RFC 5452 9.1).
+        """
+        case = self.case[server]
+        question = case.question(qname, self.random)
+        qid = self.random.query_id()
+        wire = encode_query(qid, question, rdtype, self.options.edns_payload)
         try:
             async with asyncio.timeout(timeout), self._tcp_slots:
                 reader, writer = await asyncio.open_connection(server.host, server.port)
@@ -296,6 +417,10 @@ class StubResolver:
             if local_failure(error):
                 raise LocalFailure(f"opening a TCP connection: {error}") from error
             return None
+        if data[:2] != wire[:2] or not case.accepts(
+            sent_question(wire, question), data
+        ):
+            return None  # not the answer to this query: as if none had come
         return _parsed(data)
 
 
@@ -307,16 +432,13 @@ def _parsed(data: bytes) -> Response | None:
         return None
 
 
-def _expire(future: asyncio.Future[bytes]) -> None:
-    if not future.done():
-        future.set_exception(TimeoutError())
-
-
-def _close_all(pools: dict[socket.AddressFamily, list[UdpSocket]]) -> None:
-    for pool in pools.values():
-        for udp in pool:
-            udp.close()
+def _close_all(
+    pools: dict[socket.AddressFamily, list[UdpSocket]], retiring: set[UdpSocket]
+) -> None:
+    for udp in [*retiring, *(udp for pool in pools.values() for udp in pool)]:
+        udp.close()
     pools.clear()
+    retiring.clear()
 
 
 __all__ = ["Server", "StubResolver", "servers_from"]

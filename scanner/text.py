@@ -1,4 +1,4 @@
-"""Display copies of DNS text: record bytes are attacker-controlled (STYLE: escape everywhere).
+"""Display copies of DNS text: record bytes are attacker-controlled (docs/scanner-decisions.md 10).
 
 A TXT record may hold any octets. What the scanner reports keeps every readable character
 (Japanese included) and shows the rest as ``\\xNN``: invalid UTF-8, C0 controls (tab, CR, LF,
@@ -10,11 +10,16 @@ Parsing uses the raw bytes; :func:`escape_strings` is applied to every result ob
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 # C0 controls, DEL, C1 controls (U+0080..U+009F: they decode from valid UTF-8 too).
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# What a control character becomes in ``json.dumps(..., ensure_ascii=False)``: a short
+# escape (\n, \t...), a \u0000-\u001f escape, or itself (DEL, C1). A backslash written as
+# ``\\n`` matches too; that only sends the value down the slow path.
+_SUSPECT = re.compile(r"\\[bfnrt]|\\u00[01]|[\x7f-\x9f]")
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -36,15 +41,28 @@ def escape_strings(value: Any) -> Any:
     """``value`` (JSON-like: dicts, lists, strings, scalars) with controls escaped in strings.
 
     Returns ``value`` itself when nothing needed escaping, so a clean result is not copied.
+    Almost every result is clean: one C-speed serialisation tells, instead of a walk in
+    Python over its few hundred values (docs/benchmarks.md).
     """
+    if isinstance(value, dict | list):
+        try:
+            serialised = json.dumps(value, ensure_ascii=False)
+        except (TypeError, ValueError):  # not plain JSON data: walk it
+            return _escape_walk(value)
+        if _SUSPECT.search(serialised) is None:
+            return value
+    return _escape_walk(value)
+
+
+def _escape_walk(value: Any) -> Any:
     if isinstance(value, str):
         return escape_controls(value) if _CONTROL.search(value) else value
     if isinstance(value, dict):
-        changed = {key: escape_strings(item) for key, item in value.items()}
+        changed = {key: _escape_walk(item) for key, item in value.items()}
         same = all(changed[key] is value[key] for key in value)
         return value if same else changed
     if isinstance(value, list):
-        items = [escape_strings(item) for item in value]
+        items = [_escape_walk(item) for item in value]
         same = all(new is old for new, old in zip(items, value, strict=True))
         return value if same else items
     return value

@@ -1,10 +1,12 @@
-"""Wildcard detection with a random-label probe (RFC 4592; SPEC-BRIEF 2.6 caveat 2, 7.7).
+"""Wildcard detection with a random-label probe (RFC 4592; docs/scanner-decisions.md 2.6 caveat
+2, 7.7).
 
 A wildcard at ``*.<domain>`` answers every nonexistent name below the domain: ``_domainkey``,
 ``<selector>._domainkey``, ``_dmarc``, ``_mta-sts``. Existence inferences (the RFC 8020
 ``_domainkey`` test, DMARC ``np``) are void on such a zone, so one query for a name nobody
 publishes tells us whether to trust them. The same probe catches "compact denial" servers that
-answer NOERROR/NODATA for names that do not exist (RFC 9824, SPEC-BRIEF 2.6 caveat 5).
+answer NOERROR/NODATA for names that do not exist (RFC 9824, docs/scanner-decisions.md 2.6
+caveat 5).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from .errors import InvalidName, TempError
 if TYPE_CHECKING:
     from .context import ScanContext
 
-# 16 characters of base32 (80 bits): no zone publishes that name by chance (SPEC-BRIEF 2.6).
+# 16 characters of base32 (80 bits): no zone publishes that name by chance
+# (docs/scanner-decisions.md 2.6).
 RANDOM_LABEL_CHARS = 16
 # A per-process secret: the labels are unpredictable to zone operators, yet the same for one
 # run and one name, so every check of a run that probes a name shares one memoised query.

@@ -35,6 +35,9 @@ MAX_RECORDS = 4096  # a section longer than this is hostile; 64 KiB holds fewer 
 # read the same as before this module existed.
 ESCAPED = frozenset(b'"().;\\@$')
 PLAIN_LABEL = re.compile(rb"[A-Za-z0-9_*/+=-]+")  # nothing to escape: the common case
+# Labels joined by dots with nothing to escape (a dot inside a label shows in the count).
+PLAIN_NAME = re.compile(rb"[A-Za-z0-9_*/+=.-]+")
+LENGTH_OCTETS = [bytes((length,)) for length in range(MAX_LABEL_OCTETS + 1)]
 
 A, NS, CNAME, PTR, MX, TXT, AAAA = 1, 2, 5, 12, 15, 16, 28
 
@@ -57,18 +60,15 @@ def encode_name(name: str) -> bytes:
     if not name or name == ".":
         raise WireError("empty name")
     labels = split_labels(name.rstrip(".") if not name.endswith("\\.") else name)
-    out = bytearray()
-    for label in labels:
-        if not label:
-            raise WireError(f"empty label in {name!r}")
-        if len(label) > MAX_LABEL_OCTETS:
-            raise WireError(f"label longer than 63 octets in {name!r}")
-        out.append(len(label))
-        out += label
-    out.append(0)
+    if b"" in labels:
+        raise WireError(f"empty label in {name!r}")
+    try:  # LENGTH_OCTETS ends at 63 (RFC 1035 2.3.4)
+        out = b"".join([LENGTH_OCTETS[len(label)] + label for label in labels]) + b"\0"
+    except IndexError:
+        raise WireError(f"label longer than 63 octets in {name!r}") from None
     if len(out) > MAX_NAME_OCTETS:
         raise WireError(f"name longer than 255 octets: {name[:80]!r}")
-    return bytes(out)
+    return out
 
 
 def split_labels(text: str) -> list[bytes]:
@@ -110,7 +110,7 @@ def encode_query(qid: int, qname: bytes, rdtype: int, payload: int | None) -> by
     """A recursive query for one question, with an OPT record when ``payload`` is set.
 
     RD asks for recursion; AD asks a validating resolver to say whether the answer was
-    authenticated (RFC 6840 5.7), which it does only when asked (SPEC-BRIEF 6.5).
+    authenticated (RFC 6840 5.7), which it does only when asked (docs/scanner-decisions.md 6.5).
     """
     header = HEADER.pack(qid, FLAG_RD | FLAG_AD, 1, 0, 0, 1 if payload else 0)
     question = qname + QUESTION_TAIL.pack(rdtype, CLASS_IN)
@@ -253,20 +253,27 @@ def read_name(
     """Decompress the name at ``position``: (lower-case text without final dot, next offset).
 
     The root name is ``"."``, as in a null MX (RFC 7505). ``known`` caches the text of names
-    already read in this message by offset, so the usual pointer to the question's name
-    costs one dictionary lookup.
+    (and of the name a pointer leads to) already read in this message by offset, so the
+    owners of an answer's records, pointers to the question's name, cost one dictionary
+    lookup after the first.
     """
-    labels: list[str] = []
+    parts: list[bytes] = []
+    suffix: str | None = None
     start = position
     octets = 0
     after: int | None = None  # where parsing resumes after the first pointer
     limit = position  # a pointer must point before the label that holds it
+    # The last pointer's target, and how many labels were read before it.
+    jumped_to, jumped_at = start, 0
+    size = len(data)
     while True:
-        if position >= len(data):
+        if position >= size:
             raise WireError("name runs past the end")
         length = data[position]
-        if length & POINTER == POINTER:
-            if position + 1 >= len(data):
+        if length > MAX_LABEL_OCTETS:
+            if length & POINTER != POINTER:
+                raise WireError("reserved label type")
+            if position + 1 >= size:
                 raise WireError("truncated pointer")
             target = ((length & ~POINTER) << 8) | data[position + 1]
             if target >= limit:
@@ -275,27 +282,37 @@ def read_name(
                 after = position + 2
             suffix = known.get(target) if known is not None else None
             if suffix is not None:
-                labels.append(suffix)
                 break
-            position = limit = target
+            position = limit = jumped_to = target
+            jumped_at = len(parts)
             continue
-        if length & POINTER:
-            raise WireError("reserved label type")
         position += 1
         if length == 0:
             break
         octets += length + 1
-        if octets >= MAX_NAME_OCTETS or position + length > len(data):
+        if octets >= MAX_NAME_OCTETS or position + length > size:
             raise WireError("name too long or truncated")
-        labels.append(label_text(data[position : position + length]))
+        parts.append(data[position : position + length])
         position += length
-    labels = [label for label in labels if label != "."]
-    text = (
-        ".".join(labels) if labels else "."
-    )  # the root reads "." (dnspython's to_text)
-    if known is not None and after is None:
-        known[start] = text
+    text = names_text(parts)
+    if suffix is not None and suffix != ".":
+        text = f"{text}.{suffix}" if text else suffix
+    elif not text:
+        text = "."  # the root reads "." (dnspython's to_text)
+    if known is not None and suffix is None:
+        # The name from the last pointer's target on was read whole: remember it there.
+        known[jumped_to] = names_text(parts[jumped_at:]) or "." if jumped_at else text
     return text, (after if after is not None else position)
+
+
+def names_text(parts: list[bytes]) -> str:
+    """Labels as dotted text, escaped as dnspython writes them ("" for none)."""
+    if not parts:
+        return ""
+    raw = b".".join(parts)
+    if PLAIN_NAME.fullmatch(raw) and raw.count(b".") == len(parts) - 1:
+        return raw.decode("ascii").lower()
+    return ".".join(label_text(label) for label in parts)
 
 
 def label_text(label: bytes) -> str:

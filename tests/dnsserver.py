@@ -193,6 +193,7 @@ class Resolution:
     rcode: dns.rcode.Rcode = dns.rcode.NOERROR
     answer: Section = field(default_factory=list)
     authority: Section = field(default_factory=list)
+    additional: Section = field(default_factory=list)
     fault: str | None = None
 
 
@@ -252,6 +253,24 @@ def matching(node: Node, rdtype: int) -> list[dns.rdataset.Rdataset]:
     return [rdataset] if rdataset is not None else []
 
 
+def add_referral(data: ZoneData, key: Key, result: Resolution) -> None:
+    """The zone's NS set in authority and its servers' A/AAAA in additional (RFC 1034 4.3.2)."""
+    origin = data.zone_of(key)
+    loaded = data.origins.get(origin) if origin is not None else None
+    node = data.nodes.get(origin) if origin is not None else None
+    ns = node.get((dns.rdatatype.NS, dns.rdatatype.NONE)) if node else None
+    if loaded is None or ns is None:
+        return
+    # The zone's own Name object: the writer caches rendered names by identity.
+    result.authority.append((loaded[0], ns))
+    for rdata in ns:
+        glue = data.nodes.get(key_of(rdata.target), {})
+        for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+            found = glue.get((rdtype, dns.rdatatype.NONE))
+            if found is not None:
+                result.additional.append((rdata.target, found))
+
+
 def add_soa(data: ZoneData, key: Key, result: Resolution) -> None:
     origin = data.zone_of(key)
     soa = data.origins.get(origin) if origin is not None else None
@@ -275,8 +294,12 @@ class DnsServer:
         delay_ms: float = 0.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        full_answers: bool = False,
     ) -> None:
         self.data = load_zones(Path(zones_dir) if zones_dir else None, zone_texts)
+        # Positive answers also carry the zone's NS set (authority) and its servers'
+        # addresses (additional), as resolvers without minimal responses send them.
+        self.full_answers = full_answers
         self.mode = check_mode(mode) if mode else None
         self.delay = delay_ms / 1000.0
         self.host = host
@@ -457,13 +480,30 @@ class DnsServer:
     # --- answering -------------------------------------------------------------------------
 
     def handle_wire(self, wire: bytes, tcp: bool) -> bytes | None:
-        """The reply's wire form for one query, or None to stay silent."""
+        """The reply's wire form for one query, or None to stay silent.
+
+        Replies are cached by the query without its ID and with its name in lower case: the
+        scanner asks in random letter case (DNS 0x20), so the cached reply gets the ID and
+        the question of the query it answers spliced in, as a resolver echoes them.
+        """
         self.queries += 1
         self.tcp_queries += tcp
-        key = (tcp, wire[2:])
+        end = question_end(wire)
+        key = (
+            tcp,
+            wire[2 : HEADER.size] + wire[HEADER.size : end].lower() + wire[end:],
+        )
         if key in self._cache:
             cached = self._cache[key]
-            return None if cached is None else wire[:2] + cached
+            if cached is None:
+                return None
+            flags_and_counts = HEADER.size - 2
+            return (
+                wire[:2]
+                + cached[:flags_and_counts]
+                + wire[HEADER.size : end]
+                + cached[flags_and_counts + end - HEADER.size :]
+            )
         question = parse_question(wire)
         if question is None:
             return None  # not a query we can answer; a resolver would drop or FORMERR
@@ -493,6 +533,8 @@ class DnsServer:
             rcode = dns.rcode.SERVFAIL if fault == "servfail" else dns.rcode.REFUSED
             return self.wire.rcode_only(question, rcode), True
         cacheable = fault != "drop-first"
+        if self.full_answers and result.answer and not result.authority:
+            add_referral(self.data, question.key, result)
         wire = self.wire.response(question, result)
         if tcp:
             return wire, cacheable
@@ -503,6 +545,14 @@ class DnsServer:
             # TC=1 with the question only: the client asks again over TCP (RFC 7766 5).
             wire = self.wire.truncated(question)
         return wire, cacheable
+
+
+def question_end(wire: bytes) -> int:
+    """The offset after the question section of the query ``wire`` (its end if malformed)."""
+    position = HEADER.size
+    while position < len(wire) and 0 < wire[position] <= MAX_LABEL:
+        position += 1 + wire[position]
+    return min(len(wire), position + 1 + QUESTION_TAIL.size)
 
 
 @dataclass(frozen=True)
@@ -574,6 +624,9 @@ class WireWriter:
         authority = [
             self._rrset(owner, rdataset) for owner, rdataset in result.authority
         ]
+        additional = [
+            self._rrset(owner, rdataset) for owner, rdataset in result.additional
+        ]
         return self._message(
             question,
             FLAG_AA | int(result.rcode),
@@ -581,6 +634,8 @@ class WireWriter:
             sum(count for _, count in answer),
             b"".join(part for part, _ in authority),
             sum(count for _, count in authority),
+            b"".join(part for part, _ in additional),
+            sum(count for _, count in additional),
         )
 
     def truncated(self, question: Question) -> bytes:
@@ -597,12 +652,23 @@ class WireWriter:
         ancount: int,
         authority: bytes,
         nscount: int,
+        additional: bytes = b"",
+        arcount: int = 0,
     ) -> bytes:
         flags |= FLAG_QR | FLAG_RA | question.rd
         edns = question.payload is not None
-        header = HEADER.pack(question.qid, flags, 1, ancount, nscount, int(edns))
+        header = HEADER.pack(
+            question.qid, flags, 1, ancount, nscount, arcount + int(edns)
+        )
         return b"".join(
-            (header, question.wire, answer, authority, OPT_RECORD if edns else b"")
+            (
+                header,
+                question.wire,
+                answer,
+                authority,
+                additional,
+                OPT_RECORD if edns else b"",
+            )
         )
 
     def _rrset(
@@ -645,6 +711,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--mode", choices=sorted(FAULT_MODES), help="fault for every query"
     )
+    parser.add_argument(
+        "--full-answers",
+        action="store_true",
+        help="add the zone's NS set and its servers' addresses to positive answers",
+    )
     args = parser.parse_args(argv)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -655,6 +726,7 @@ def main(argv: list[str] | None = None) -> int:
         delay_ms=args.delay_ms,
         host=args.host,
         port=args.port,
+        full_answers=args.full_answers,
     ) as server:
         # The first stdout line tells a parent process where we listen; SIGUSR1 asks for
         # the query counters on stdout (the benchmark reads them between phases).

@@ -13,9 +13,13 @@ class ImportBatch(models.Model):
 
     The file's bytes are kept server-side (not in the session cookie) until the import is
     applied, discarded or expires; then they are emptied and the row stays as an audit record.
+    A large file (``REGISTRY_IMPORT_BACKGROUND_BYTES``, every .xlsx) is read by a worker: the
+    batch is ``parsing`` until its preview is stored, or ``rejected`` with the reason.
     """
 
     class State(models.TextChoices):
+        PARSING = "parsing", _("being read")
+        REJECTED = "rejected", _("refused")
         PENDING = "pending", _("waiting for confirmation")
         APPLIED = "applied", _("imported")
         DISCARDED = "discarded", _("discarded")
@@ -40,6 +44,9 @@ class ImportBatch(models.Model):
     # what was written. Rendered in the viewer's language from codes, so plain JSON.
     preview = models.JSONField(default=dict, editable=False)
     outcome = models.JSONField(default=dict, editable=False)
+    # Why a file read by a worker was refused: ``{"kind": "file" | "blocked", "code", "params"}``,
+    # rendered in the viewer's language like the form's errors.
+    rejection = models.JSONField(default=dict, editable=False)
     created_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))
     applied_at = models.DateTimeField(_("imported at"), null=True, blank=True)

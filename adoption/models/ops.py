@@ -7,14 +7,22 @@ from django.utils import timezone
 
 
 class WorkerHeartbeat(models.Model):
-    """Written by the ``heartbeat`` task: proof that a worker consumed the broker's queue."""
+    """A Celery worker's last sign of life and the queues it consumes.
 
-    token = models.CharField(max_length=64, unique=True)
-    hostname = models.CharField(max_length=255, blank=True)
+    Each worker writes its own row when it starts and then every few seconds
+    (``adoption/scans/heartbeats.py``). When a run's chunks wait for a worker, these rows say
+    whether any worker is alive and which queues it listens to: the difference between "no
+    worker is running" and "the worker runs but does not consume `scans`".
+    """
+
+    # Celery's node name (``celery@host``), unique among the workers of one broker.
+    hostname = models.CharField(max_length=255, unique=True)
+    queues = models.JSONField(default=list)
     created_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-seen_at"]
 
     def __str__(self) -> str:
-        return f"{self.hostname} {self.created_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.hostname} {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -55,11 +56,29 @@ class Group(models.Model):
         return self.name
 
 
-def _span_covers(end: dt.datetime, *, inclusive_end: bool) -> Q:
-    """Rows whose [joined_at, left_at) span contains the instant just before/at ``end``."""
+def _span_covers(
+    end: dt.datetime | Combinable, *, inclusive_end: bool, via: str = ""
+) -> Q:
+    """Rows (reached through ``via``, e.g. ``"domain__memberships__"``) whose [joined_at,
+    left_at) span contains the instant at ``end`` (or just before it)."""
+    joined, left = f"{via}joined_at", f"{via}left_at"
     if inclusive_end:
-        return Q(joined_at__lte=end) & (Q(left_at__isnull=True) | Q(left_at__gt=end))
-    return Q(joined_at__lt=end) & (Q(left_at__isnull=True) | Q(left_at__gte=end))
+        return Q(**{f"{joined}__lte": end}) & (
+            Q(**{f"{left}__isnull": True}) | Q(**{f"{left}__gt": end})
+        )
+    return Q(**{f"{joined}__lt": end}) & (
+        Q(**{f"{left}__isnull": True}) | Q(**{f"{left}__gte": end})
+    )
+
+
+def member_at(when: dt.datetime | Combinable, via: str = "") -> Q:
+    """Membership (or registry period) rows, reached through ``via``, that were open at the
+    instant ``when``: the one statement of "this domain was in this group then".
+
+    ``when`` may be an expression: ``F("run__created_at")`` reads "when its run started",
+    the scope every run and every count of a run uses.
+    """
+    return _span_covers(when, inclusive_end=True, via=via)
 
 
 class DomainQuerySet(models.QuerySet["Domain"]):
@@ -67,7 +86,7 @@ class DomainQuerySet(models.QuerySet["Domain"]):
         self, when: dt.datetime, group: Group | int | None = None
     ) -> DomainQuerySet:
         """Domains in the registry (or in ``group``) at the instant ``when``."""
-        return self._present(_span_covers(when, inclusive_end=True), group)
+        return self._present(member_at(when), group)
 
     def in_registry_on(
         self, day: dt.date, group: Group | int | None = None
@@ -114,6 +133,15 @@ class Domain(models.Model):
     dkim_selectors = models.JSONField(
         _("known DKIM selectors"), default=list, blank=True
     )
+    # What scans learned of the domain's DKIM selectors (adoption/scans/selector_plans.py):
+    # every selector a scan saw publishing something, whether ``_domainkey`` existed at the last
+    # scan that could tell, and when the long selector list is next probed (null: next scan).
+    # Nullable: the registry import writes its rows with plain INSERTs (registry/bulk.py).
+    dkim_seen_selectors = models.JSONField(
+        _("DKIM selectors seen by scans"), null=True, blank=True, editable=False
+    )
+    dkim_domainkey = models.BooleanField(null=True, editable=False)
+    dkim_full_due = models.DateTimeField(null=True, editable=False)
     note = models.TextField(_("note"), blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

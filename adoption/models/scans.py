@@ -11,10 +11,16 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .registry import Domain, Group
+from adoption.models.registry import Domain, Group, member_at
+from adoption.models.summary import SUMMARY_FIELDS, SummaryColumns
+
+# A run in one of these states holds its scope (the whole registry or one group).
+ACTIVE_STATES = ("queued", "running", "finishing")
 
 
 class ScanRun(models.Model):
@@ -60,6 +66,16 @@ class ScanRun(models.Model):
                 name="run_state_group_finished",
             ),
         ]
+        constraints = [
+            # One active run per scope, enforced by the database: "scan now" and beat both
+            # check for an active run and then insert, and two at once would both insert.
+            # NULL (the whole registry) counts as scope 0: NULLs are distinct in a unique index.
+            models.UniqueConstraint(
+                Coalesce("group", Value(0)),
+                condition=Q(state__in=ACTIVE_STATES),
+                name="run_one_active_per_scope",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.state}"
@@ -95,6 +111,8 @@ class ScanChunk(models.Model):
     queued_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The worker (Celery node name) that last took the chunk: shows how a run was shared.
+    worker = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["run", "index"]
@@ -112,33 +130,18 @@ class ScanChunk(models.Model):
         return f"run {self.run_id} chunk {self.index} {self.state}"
 
 
-class ResultVersion(models.Model):
-    """One distinct result of one domain (the scanner's JSON without its timestamp)."""
+class ResultVersion(SummaryColumns):
+    """One distinct result of one domain (the scanner's JSON without its timestamp), with the
+    summary columns the statistics group by copied out of it (``adoption.models.summary``)."""
 
+    # No index of its own: the unique (domain, digest) constraint's index serves lookups by
+    # domain (one index less on the table that grows with every change).
     domain = models.ForeignKey(
-        Domain, on_delete=models.CASCADE, related_name="versions"
+        Domain, on_delete=models.CASCADE, related_name="versions", db_index=False
     )
     digest = models.CharField(max_length=64)
     result = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now)
-    # Columns the statistics group by, copied out of ``result``.
-    status = models.CharField(max_length=16)
-    spf_state = models.CharField(max_length=16, blank=True)
-    spf_all = models.CharField(max_length=8, blank=True)
-    spf_lookups = models.PositiveIntegerField(null=True, blank=True)
-    spf_no_senders = models.BooleanField(default=False)
-    dmarc_state = models.CharField(max_length=16, blank=True)
-    dmarc_p = models.CharField(max_length=16, blank=True)
-    dmarc_enforcement = models.CharField(max_length=16, blank=True)
-    dmarc_inherited = models.BooleanField(default=False)
-    dkim_state = models.CharField(max_length=24, blank=True)
-    adsp_state = models.CharField(max_length=16, blank=True)
-    adsp_policy = models.CharField(max_length=16, blank=True)
-    mx_state = models.CharField(max_length=16, blank=True)
-    sender_id_state = models.CharField(max_length=16, blank=True)
-    mta_sts_state = models.CharField(max_length=16, blank=True)
-    tls_rpt_state = models.CharField(max_length=16, blank=True)
-    bimi_state = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["domain", "-created_at"]
@@ -149,9 +152,36 @@ class ResultVersion(models.Model):
                 fields=["domain", "digest"], name="version_domain_digest"
             )
         ]
+        indexes = [
+            # A run's breakdowns join its results to their versions and read only the summary
+            # columns: an index-only scan of ~100 bytes a version instead of the ~1.5 KB heap
+            # rows that carry the JSON (docs/benchmarks.md, 100,000 domains × 52 runs).
+            models.Index(
+                fields=["id"], include=list(SUMMARY_FIELDS), name="version_summary"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.domain_id} {self.digest[:8]}"
+
+
+class RunResultQuerySet(models.QuerySet["RunResult"]):
+    # The instant a result's scope is read at: a domain counts for a group in a run when it
+    # was in the group when the run started, whatever happened to the group since.
+    RUN_START = F("run__created_at")
+    VIA = "domain__memberships__"
+
+    def in_group_at_run_start(self, group: Group | int) -> RunResultQuerySet:
+        """Results whose domain was in ``group`` when their run started."""
+        # One filter() call: the group and the span must hold for the same membership row.
+        return self.filter(
+            member_at(self.RUN_START, self.VIA), **{f"{self.VIA}group": group}
+        )
+
+    def per_group_at_run_start(self) -> RunResultQuerySet:
+        """One row per result and group its domain was in when the run started (the group is
+        ``domain__memberships__group_id``); results of domains in no group drop out."""
+        return self.filter(member_at(self.RUN_START, self.VIA))
 
 
 class RunResult(models.Model):
@@ -176,6 +206,17 @@ class RunResult(models.Model):
         ResultVersion, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     checked_offset = models.IntegerField(default=0)
+    # How this run measured DKIM, kept out of the version's content and digest: on an unchanged
+    # zone they differ between the long and the short selector list
+    # (adoption/scans/selector_plans.py), the verdict does not. Null: not recorded (older runs
+    # keep them in the version).
+    dkim_plan = models.PositiveSmallIntegerField(
+        null=True, choices=[(1, "known"), (2, "full")]
+    )
+    dkim_probed = models.PositiveSmallIntegerField(null=True)
+    dkim_wildcard_answered = models.PositiveSmallIntegerField(null=True)
+
+    objects = RunResultQuerySet.as_manager()
 
     class Meta:
         ordering = ["run", "domain"]
@@ -222,6 +263,11 @@ class ReportSubscription(models.Model):
         related_name="report_subscriptions",
     )
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE)
+    # The language the report is written in: the page's when the user subscribed; empty
+    # means the site's LANGUAGE_CODE.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

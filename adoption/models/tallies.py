@@ -6,7 +6,7 @@ changes, so its results are counted once: one row per run, scope (the whole run,
 as it was when the run started) and combination of the states the figures depend on, with
 how many domains had it: a few hundred rows per run instead of ten thousand.
 
-``adoption.tallies`` fills the table lazily for finished runs. A membership edited by hand can
+``adoption.stats.tallies`` fills the table lazily for finished runs. A membership edited by hand can
 rewrite a group's past: the tallies of the runs it touches are dropped, and counted again on the
 next view.
 """
@@ -20,14 +20,9 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from .registry import Group, Membership
-from .scans import ResultVersion, ScanRun
-
-# The ResultVersion columns a tally keeps; every predicate of the over-time charts uses only these.
-TALLY_FIELDS = (
-    "status", "spf_state", "spf_all", "dmarc_state", "dmarc_p", "dmarc_enforcement",
-    "dmarc_inherited", "dkim_state", "mx_state", "adsp_state", "sender_id_state",
-)  # fmt: skip
+from adoption.models.registry import Group, Membership
+from adoption.models.scans import ResultVersion, ScanRun
+from adoption.models.summary import TalliedColumns
 
 
 class TalliedRun(models.Model):
@@ -45,7 +40,10 @@ class TalliedRun(models.Model):
         return f"tallies of run {self.run_id}"
 
 
-class RunTally(models.Model):
+class RunTally(TalliedColumns):
+    """How many results of run R (in scope: the whole run, or one group) had one combination
+    of the tallied summary columns (``adoption.models.summary.TalliedColumns``)."""
+
     # Indexed by the two composite indexes below (db_index=False: no redundant single ones).
     run = models.ForeignKey(
         ScanRun, on_delete=models.CASCADE, related_name="+", db_index=False
@@ -58,26 +56,15 @@ class RunTally(models.Model):
         related_name="+",
         db_index=False,
     )
-    status = models.CharField(max_length=16)
-    spf_state = models.CharField(max_length=16, blank=True)
-    spf_all = models.CharField(max_length=8, blank=True)
-    dmarc_state = models.CharField(max_length=16, blank=True)
-    dmarc_p = models.CharField(max_length=16, blank=True)
-    dmarc_enforcement = models.CharField(max_length=16, blank=True)
-    dmarc_inherited = models.BooleanField(default=False)
-    dkim_state = models.CharField(max_length=24, blank=True)
-    mx_state = models.CharField(max_length=16, blank=True)
-    adsp_state = models.CharField(max_length=16, blank=True)
-    sender_id_state = models.CharField(max_length=16, blank=True)
     count = models.PositiveIntegerField()
 
     class Meta:
         ordering = ["run", "group"]
         indexes = [
-            # stats.adoption_by_run and the DMARC chart: the tallies of one scope (a group or
+            # stats.counts.adoption_by_run and the DMARC chart: the tallies of one scope (a group or
             # the whole registry, group IS NULL) for the runs of a period.
             models.Index(fields=["group", "run"], name="tally_group_run"),
-            # stats_breakdowns.by_group: every group's tallies of one run.
+            # stats.breakdowns.by_group: every group's tallies of one run.
             models.Index(fields=["run", "group"], name="tally_run_group"),
         ]
 

@@ -30,6 +30,21 @@
     window.location.assign(listUrl(element.dataset.listUrl, custom));
   }
 
+  // plotly.js's own words (its toolbar's tooltips) in the page's language: the page writes
+  // them as data (<script id="plotly-locale" type="application/json">), empty in English.
+  function pageLocale() {
+    var source = document.getElementById("plotly-locale");
+    var dictionary = source ? JSON.parse(source.textContent) : {};
+    if (typeof Plotly === "undefined" || !Object.keys(dictionary).length) {
+      return null;
+    }
+    var name = document.documentElement.lang || "ja";
+    Plotly.register({ moduleType: "locale", name: name, dictionary: dictionary });
+    return name;
+  }
+
+  var LOCALE = pageLocale();
+
   function draw(element) {
     var source = document.getElementById(element.dataset.figure);
     if (!source || typeof Plotly === "undefined") {
@@ -43,6 +58,9 @@
       modeBarButtonsToRemove: ["sendChartToCloud", "lasso2d", "select2d"],
       toImageButtonOptions: { format: "png", filename: element.dataset.filename, scale: 2 }
     };
+    if (LOCALE) {
+      config.locale = LOCALE;
+    }
     Plotly.newPlot(element, figure.data, figure.layout, config).then(function () {
       element.on("plotly_click", function (event) { onClick(element, event); });
       element.dataset.ready = "true";

@@ -22,6 +22,9 @@
     state.textContent = data.state_label;
     document.getElementById("run-temperror").textContent = data.temperror;
     document.getElementById("run-nxdomain").textContent = data.nxdomain;
+    const waiting = document.getElementById("run-waiting");
+    waiting.textContent = data.waiting || "";
+    waiting.hidden = !data.waiting;
     if (data.active) {
       window.setTimeout(poll, POLL_MS);
     } else {

@@ -1,5 +1,5 @@
 """Factories for dashboard tests: scanner-shaped results and finished runs, stored through the
-real storage path (``result_store.store_results``), without DNS."""
+real storage path (``adoption.scans.store.store_results``), without DNS."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from adoption.models import Domain, Group, Membership, Organisation, ScanRun
-from adoption.result_store import store_results
+from adoption.scans.store import store_results
 
 UTC = dt.UTC
 
@@ -35,7 +35,8 @@ def result(
     sender_id: str = "none",
     warnings: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """A result in the scanner's contract (DESIGN.md) with the fields statistics read."""
+    """A result in the scanner's contract (docs/result-schema.md) with the fields statistics
+    read."""
     if status != "ok":
         state = "temperror" if status == "error" else "none"
         part = {"state": state}

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from adoption.models import Domain, Group, Membership, Organisation, ScanRun
+from adoption.stats.counts import Figure, RunAdoption
 
 from .dashboard_factories import finished_run, registry_domain, result, when
 
@@ -91,3 +92,8 @@ def build_history() -> History:
     Membership.objects.create(domain=d["c"], group=g2, joined_at=moved)
     runs.append(finished_run(_results(d, 3), when(4)))
     return History(g1, g2, soumu, mlit, d, runs)
+
+
+def figures(points: list[RunAdoption], key: str) -> list[Figure]:
+    """One mechanism's figure in each run of ``points``."""
+    return [p.figures[key] for p in points]

@@ -3,7 +3,16 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from adoption.env import env_bool, env_float, env_int, env_list, env_secret
+from adoption.env import (
+    env_bool,
+    env_cache,
+    env_float,
+    env_int,
+    env_list,
+    env_proxy_header,
+    env_secret,
+    env_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,3 +70,44 @@ def test_env_secret_reads_the_file_variant(monkeypatch, tmp_path):
     monkeypatch.setenv("API_KEY_FILE", str(tmp_path / "missing"))
     with pytest.raises(ImproperlyConfigured, match="API_KEY_FILE"):
         env_secret("API_KEY")
+
+
+def test_env_url_takes_an_http_address_and_drops_the_trailing_slash(monkeypatch):
+    monkeypatch.setenv("SITE", "https://dashboard.example.go.jp/")
+    assert env_url("SITE") == "https://dashboard.example.go.jp"
+    monkeypatch.setenv("SITE", "")
+    assert env_url("SITE", "http://localhost:8000") == ""
+    for wrong in (
+        "dashboard.example.go.jp",
+        "ftp://x.example",
+        "https://",
+        "https://a b",
+    ):
+        monkeypatch.setenv("SITE", wrong)
+        with pytest.raises(ImproperlyConfigured, match="SITE"):
+            env_url("SITE")
+
+
+def test_cache_url_picks_process_memory_or_redis_and_refuses_anything_else(monkeypatch):
+    monkeypatch.delenv("CACHE_URL", raising=False)
+    assert env_cache("CACHE_URL")["BACKEND"].endswith("LocMemCache")
+    monkeypatch.setenv("CACHE_URL", "redis://cache.internal:6379/1")
+    assert env_cache("CACHE_URL") == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://cache.internal:6379/1",
+    }
+    monkeypatch.setenv("CACHE_URL", "memcached://cache.internal:11211")
+    with pytest.raises(ImproperlyConfigured, match="CACHE_URL"):
+        env_cache("CACHE_URL")
+
+
+def test_proxy_ssl_header_is_a_header_name_with_https_or_a_given_value(monkeypatch):
+    monkeypatch.delenv("PROXY", raising=False)
+    assert env_proxy_header("PROXY") is None
+    monkeypatch.setenv("PROXY", "X-Forwarded-Proto")
+    assert env_proxy_header("PROXY") == ("HTTP_X_FORWARDED_PROTO", "https")
+    monkeypatch.setenv("PROXY", "X-Forwarded-Ssl=on")
+    assert env_proxy_header("PROXY") == ("HTTP_X_FORWARDED_SSL", "on")
+    monkeypatch.setenv("PROXY", "X Forwarded: https")
+    with pytest.raises(ImproperlyConfigured, match="PROXY"):
+        env_proxy_header("PROXY")

@@ -6,11 +6,9 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 from django.utils import translation
 
-from adoption import stats
+from adoption.stats import mechanisms
 
 from ..adoption.dashboard_history import build_history
 
@@ -18,23 +16,6 @@ from ..adoption.dashboard_history import build_history
 @pytest.fixture
 def history(transactional_db: None):
     return build_history()
-
-
-@pytest.fixture
-def viewer_page(page, live_server, transactional_db):
-    """The browser page with a logged-in viewer's session cookie."""
-    client = Client()
-    client.force_login(get_user_model().objects.create_user("viewer"))
-    page.context.add_cookies(
-        [
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return page
 
 
 def open_overview(page, url: str) -> None:
@@ -79,7 +60,7 @@ def test_overview_draws_the_expected_points_without_console_errors(
         "2024-04-01 13:00",
     ]  # Tokyo
     drawn = [
-        m for m in stats.MECHANISMS if not m.historic
+        m for m in mechanisms.MECHANISMS if not m.historic
     ]  # historic ones start hidden
     assert viewer_page.locator("#chart-adoption .scatterlayer .trace").count() == len(
         drawn
@@ -88,9 +69,9 @@ def test_overview_draws_the_expected_points_without_console_errors(
         "() => [...document.querySelectorAll('#chart-adoption .modebar-btn')]"
         ".map(b => b.getAttribute('data-title'))"
     )
-    assert "Download plot as a PNG" in titles
+    assert "グラフを画像（PNG）でダウンロード" in titles  # the page is in Japanese
     assert not any(
-        "Share" in t for t in titles
+        "Share" in t or "Cloud" in t for t in titles
     )  # nothing is ever sent to Plotly's cloud
     assert viewer_page.locator("#table-adoption tbody tr").count() == 3
     assert viewer_page.console_errors == []
@@ -152,7 +133,10 @@ def test_clicking_a_bar_opens_its_domain_list(viewer_page, live_server, history)
 def test_switching_language_changes_the_labels(viewer_page, live_server, history):
     open_overview(viewer_page, live_server.url + "/")
     with translation.override("ja"):
-        ja_label, ja_card = str(stats.mechanism("spf_valid").label), "登録ドメイン数"
+        ja_label, ja_card = (
+            str(mechanisms.mechanism("spf_valid").label),
+            "登録ドメイン数",
+        )
     assert viewer_page.locator("html").get_attribute("lang") == "ja"
     assert trace(viewer_page, "spf_valid")["name"] == ja_label
     assert ja_card in viewer_page.locator("#registry-size").inner_text()
@@ -165,4 +149,29 @@ def test_switching_language_changes_the_labels(viewer_page, live_server, history
         "domains in the registry" in viewer_page.locator("#registry-size").inner_text()
     )
     assert "SPF valid" in viewer_page.locator("#chart-adoption .legend").text_content()
+    assert viewer_page.console_errors == []
+
+
+TOOLBAR_TITLES = "els => els.map(e => e.getAttribute('data-title'))"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_chart_toolbar_speaks_the_pages_language(viewer_page, live_server, history):
+    """plotly.js's own tooltips (its toolbar) follow the page: Japanese on a Japanese page,
+    plotly's English on an English one."""
+    open_overview(viewer_page, live_server.url + "/")
+    titles = viewer_page.eval_on_selector_all(
+        "#chart-adoption .modebar-btn", TOOLBAR_TITLES
+    )
+    assert "グラフを画像（PNG）でダウンロード" in titles and "軸を元に戻す" in titles
+    assert not {"Download plot as a PNG", "Reset axes", "Zoom", "Pan"} & set(titles)
+
+    viewer_page.select_option("#lang-select", "en")
+    viewer_page.wait_for_selector("html[lang=en]")
+    viewer_page.wait_for_selector("#chart-adoption[data-ready=true]")
+    titles = viewer_page.eval_on_selector_all(
+        "#chart-adoption .modebar-btn", TOOLBAR_TITLES
+    )
+    assert "Download plot as a PNG" in titles and "Reset axes" in titles
     assert viewer_page.console_errors == []

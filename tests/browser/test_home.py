@@ -1,27 +1,14 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_home_page_loads_in_japanese_and_switches_to_english(
-    page, live_server, registry
+    viewer_page, live_server, registry
 ):
-    # The dashboard is read by logged-in users unless DASHBOARD_PUBLIC: log a viewer in.
-    client = Client()
-    client.force_login(get_user_model().objects.create_user("viewer"))
-    page.context.add_cookies(
-        [
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    page = viewer_page
     page.goto(live_server.url + "/")
     assert page.locator("html").get_attribute("lang") == "ja"
     assert page.locator("#registry-size .card-value").inner_text() == "3"

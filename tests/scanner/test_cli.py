@@ -4,48 +4,23 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from scanner.cli import Progress
 from scanner.result import DomainResult
 from tests.dnsserver import DnsServer
-
-ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT = ["--timeout", "0.3", "--retries", "1"]
-
-
-def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "scanner", *args],
-        cwd=ROOT,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-def check_json(
-    server: DnsServer, *args: str, stdin: str | None = None
-) -> list[dict[str, Any]]:
-    done = run_cli(
-        "check",
-        "--nameserver",
-        server.nameserver,
-        *TIMEOUT,
-        "--json",
-        *args,
-        stdin=stdin,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stderr == ""  # no progress line when stderr is not a terminal
-    return [json.loads(line) for line in done.stdout.splitlines()]
+from tests.scanner.helpers import (
+    CLI_DNS,
+    DKIM_CASES,
+    DMARC_CASES,
+    SPF_CASES,
+    SPF_RULES,
+    check_json,
+    contract,
+    run_cli,
+)
 
 
 def test_json_lines_come_in_input_order(dns_server: DnsServer) -> None:
@@ -128,7 +103,7 @@ def test_table_is_aligned_with_one_row_per_domain(dns_server: DnsServer) -> None
         "check",
         "--nameserver",
         dns_server.nameserver,
-        *TIMEOUT,
+        *CLI_DNS,
         "full.engine.test",
         "missing.engine.test",
     )
@@ -183,7 +158,7 @@ def test_spf_eval_prints_the_receiver_result(
         "spf-eval",
         "--nameserver",
         dns_server.nameserver,
-        *TIMEOUT,
+        *CLI_DNS,
         "full.engine.test",
         ip,
     )
@@ -197,7 +172,7 @@ def test_spf_eval_reads_the_domain_as_check_does(dns_server: DnsServer) -> None:
         "spf-eval",
         "--nameserver",
         dns_server.nameserver,
-        *TIMEOUT,
+        *CLI_DNS,
         "https://FULL.engine.test./path",
         "192.0.2.5",
     )
@@ -222,3 +197,91 @@ def test_progress_is_shown_only_on_a_terminal_for_long_lists() -> None:
     assert "\r2/100 domains" in terminal.getvalue()
     assert pipe.getvalue() == ""
     assert short.getvalue() == ""
+
+
+# =============================================================================================
+# check --json prints each protocol's contract object (docs/result-schema.md)
+# =============================================================================================
+
+
+def test_check_json_prints_spf_state_all_and_lookups(dns_server: DnsServer) -> None:
+    names = [
+        SPF_CASES("cnt-sum11"),
+        SPF_CASES("sel-split"),
+        SPF_CASES("fail-inc-timeout"),
+    ]
+    rows = check_json(dns_server, *names)
+    got = [
+        (r["domain"], r["spf"]["state"], r["spf"]["all"], r["spf"]["lookups"])
+        for r in rows
+    ]
+    assert got == [
+        (SPF_CASES("cnt-sum11"), "permerror", "-all", 11),
+        (SPF_CASES("sel-split"), "valid", "-all", 0),
+        (SPF_CASES("fail-inc-timeout"), "temperror", "-all", 1),
+    ]
+
+
+def test_check_json_prints_spf_beside_sender_id(dns_server: DnsServer) -> None:
+    # One JSON object per line, in input order, the contract keys as named.
+    names = ["sid-beside", "rr-sep", "two-same-text", "inc-plus-eleven"]
+    rows = check_json(dns_server, *(SPF_RULES(label) for label in names))
+    got = [
+        (
+            row["domain"],
+            row["spf"]["state"],
+            row["spf"]["all"],
+            row["spf"]["lookups"],
+            row["sender_id"]["state"],
+        )
+        for row in rows
+    ]
+    assert got == [
+        (SPF_RULES("sid-beside"), "valid", "~all", 0, "found"),
+        (SPF_RULES("rr-sep"), "valid", None, 0, "none"),
+        (SPF_RULES("two-same-text"), "permerror", None, 0, "none"),
+        (SPF_RULES("inc-plus-eleven"), "permerror", "-all", 11, "none"),
+    ]
+
+
+def test_check_json_prints_dmarc_policy_and_enforcement(dns_server: DnsServer) -> None:
+    lines = check_json(dns_server, f"PCT50.{DMARC_CASES}.", DMARC_CASES("spfonly"))
+    assert [x["domain"] for x in lines] == [
+        DMARC_CASES("pct50"),
+        DMARC_CASES("spfonly"),
+    ]
+    first, second = lines[0]["dmarc"], lines[1]["dmarc"]
+    assert (first["state"], first["p"], first["pct"], first["enforcement"]) == (
+        "valid",
+        "reject",
+        50,
+        "partial",
+    )
+    assert (second["state"], second["record"]) == ("none", None)
+
+
+def test_check_json_prints_dkim_selectors(dns_server: DnsServer) -> None:
+    # --selectors adds selectors probed on every domain.
+    names = [DKIM_CASES("ed25519"), DKIM_CASES("parked"), DKIM_CASES("ent")]
+    lines = check_json(dns_server, "--selectors", "zz9", *names)
+    assert [line["domain"] for line in lines] == names
+    summary = [
+        (
+            line["dkim"]["state"],
+            line["dkim"]["evidence"],
+            line["dkim"]["selectors"] != [],
+        )
+        for line in lines
+    ]
+    assert summary == [
+        ("found", "selector_key", True),
+        ("domainkey_exists", "wildcard_revoked", False),
+        ("found", "selector_key", True),
+    ]
+    assert contract(lines[0]["dkim"]["selectors"][0]) == (
+        "s1",
+        "ed25519",
+        256,
+        False,
+        False,
+    )

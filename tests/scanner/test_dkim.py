@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
+from scanner.answer import DnsAnswer
 from scanner.context import MAX_SELECTOR_PLANS, ScanContext
 from scanner.dkim import (
     DkimResult,
@@ -22,7 +23,6 @@ from scanner.dkim import (
     parse_dkim_key,
 )
 from scanner.dkim_key import TagListError, parse_tag_list
-from scanner.dnsio import DnsAnswer
 from scanner.selectors import (
     DEFAULT_SELECTORS,
     MAX_SELECTORS,

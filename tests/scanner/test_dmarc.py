@@ -1,8 +1,8 @@
 """check_dmarc against the loopback DNS server (tests/zones/jp-*.zone, tests/zones/dmarc*.zone).
 
-Scenarios follow SPEC-BRIEF 4: record selection, the RFC 7489 PSL fall-back, the RFC 9989
-tree walk beside it, go.jp / lg.jp, DNS failures (never ``none``, never inherited), report
-destination verification.
+Scenarios follow docs/scanner-decisions.md 4: record selection, the RFC 7489 PSL fall-back, the
+RFC 9989 tree walk beside it, go.jp / lg.jp, DNS failures (never ``none``, never inherited),
+report destination verification.
 """
 
 from __future__ import annotations

@@ -195,7 +195,8 @@ def test_walk_record_at_go_jp_without_psd_becomes_the_org_domain() -> None:
         lookups("soumu.go.jp", soumu__go__jp=REJECT, go__jp="v=DMARC1; p=none"),
     )
     assert found.source_domain == "soumu.go.jp"  # the author's own record still applies
-    assert found.org_domain == "go.jp"  # SPEC-BRIEF 4.3: alignment spans all ministries
+    # docs/scanner-decisions.md 4.3: alignment spans all ministries.
+    assert found.org_domain == "go.jp"
 
 
 def test_walk_psd_y_at_go_jp_keeps_the_ministry_as_org_domain() -> None:

@@ -79,6 +79,23 @@ def test_answer_has_aa_and_ra_and_the_record(dns_server: DnsServer) -> None:
     assert texts(response) == [b"v=spf1 -all"]
 
 
+def test_the_question_is_echoed_in_the_case_it_was_asked(dns_server: DnsServer) -> None:
+    # Resolvers echo the question as sent; the scanner's DNS 0x20 check relies on it, and the
+    # server's reply cache (keyed case-insensitively) must splice each asker's case back in.
+    for name in (
+        "AnSwEr.srv.engine.test",
+        "aNsWeR.SRV.engine.test",
+        "answer.srv.engine.test",
+    ):
+        query = dns.message.make_query(name, "TXT")
+        response = dns.query.udp(
+            query, dns_server.host, port=dns_server.port, timeout=SHORT
+        )
+        assert response.id == query.id
+        assert response.question[0].name.to_text() == name + "."  # the case as sent
+        assert texts(response) == [b"v=spf1 -all"]
+
+
 def test_existing_name_without_the_type_is_nodata_with_soa(
     dns_server: DnsServer,
 ) -> None:

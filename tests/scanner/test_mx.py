@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from scanner.mx import MxResult, check_mx, classify_mx, host_warnings
+from tests.conftest import ScanRunner, options_for
+from tests.scanner.helpers import DNS_CASES, DNS_RULES, scan_json
+from tests.scanner.servers import RecordingServer
 
 
 def mx(scan: Any, domain: str) -> MxResult:
@@ -96,3 +100,89 @@ def test_servfail_is_temperror_not_none(scan: Any) -> None:
 def test_nonexistent_domain_has_no_mx_and_no_implicit_claim(scan: Any) -> None:
     result = mx(scan, "absent.mx.test")
     assert (result.state, result.implicit_mx, result.hosts) == ("none", None, ())
+
+
+# =============================================================================================
+# MX through the whole scan (RFC 5321 5.1, RFC 7505; dns-cases.zone)
+# =============================================================================================
+
+
+def test_null_mx(scan: ScanRunner) -> None:
+    result = scan_json(scan, DNS_CASES("nullmx"))
+    assert result["mx"]["state"] == "null_mx"
+    assert result["mx"]["hosts"] == [{"preference": 0, "host": "."}]
+    assert result["spf"]["no_senders"] is True
+
+
+def test_null_mx_mixed_with_other_mx_is_not_null_mx(scan: ScanRunner) -> None:
+    # RFC 7505 3: a domain with a null MX MUST NOT advertise any other MX;
+    # docs/scanner-decisions.md 6.1: report invalid_null_mx. Mail still goes to mx.nullmix, so
+    # the state is found.
+    result = scan_json(scan, DNS_CASES("nullmix"))
+    assert result["mx"]["state"] == "found"
+    assert "invalid_null_mx" in result["mx"]["warnings"]
+    assert result["mx"]["hosts"] == [
+        {"preference": 0, "host": "."},
+        {"preference": 10, "host": DNS_CASES("mx.nullmix")},
+    ]
+
+
+def test_mx_to_ip_literal_is_warned(scan: ScanRunner) -> None:
+    # docs/scanner-decisions.md 6.1: MX targets must be host names (RFC 5321 5.1).
+    result = scan_json(scan, DNS_CASES("mxip"))
+    assert result["mx"]["state"] == "found"
+    assert result["mx"]["hosts"] == [{"preference": 10, "host": "192.0.2.25"}]
+    assert any("ip_literal" in warning for warning in result["mx"]["warnings"])
+
+
+def test_mx_hosts_sorted_lower_case_without_root_dot(scan: ScanRunner) -> None:
+    # docs/scanner-decisions.md 6.1 (sort by preference), 7.6 / RFC 4343 (names compare
+    # case-insensitively, stored lower case), contract examples (no trailing dot).
+    result = scan_json(scan, DNS_CASES("mxsort"))
+    assert result["mx"]["state"] == "found"
+    assert result["mx"]["hosts"] == [
+        {"preference": 10, "host": DNS_CASES("mx-a.mxsort")},
+        {"preference": 20, "host": DNS_CASES("mx-b.mxsort")},
+        {"preference": 30, "host": "mx-c.example.net"},
+    ]
+
+
+def test_no_mx_with_address_is_implicit_mx(scan: ScanRunner) -> None:
+    # docs/scanner-decisions.md 6.1 / RFC 5321 5.1: NODATA for MX, the name has A -> none,
+    # implicit_mx true.
+    for label in ("implicit", "aonly"):
+        result = scan_json(scan, DNS_CASES(label))
+        assert result["status"] == "ok"
+        assert (result["mx"]["state"], result["mx"]["implicit_mx"]) == ("none", True)
+
+
+# =============================================================================================
+# Implicit MX from addresses (RFC 5321 5.1; dns-rules.zone)
+# =============================================================================================
+
+
+def test_implicit_mx_from_an_aaaa_record_alone(scan: ScanRunner) -> None:
+    # docs/scanner-decisions.md 6.1: NODATA means implicit MX (RFC 5321 5.1): the domain itself
+    # takes mail if it has A or AAAA; AAAA is enough.
+    result = scan_json(scan, DNS_RULES("aaaaimpl"))
+    assert (result["mx"]["state"], result["mx"]["implicit_mx"]) == ("none", True)
+    assert result["mx"]["hosts"] == []
+
+
+def test_implicit_mx_unknown_when_the_address_lookups_fail(
+    scan: ScanRunner, recording_server: Callable[..., RecordingServer]
+) -> None:
+    # docs/scanner-decisions.md 6.1 with 0.1: MX answered NODATA (state none), but whether
+    # A/AAAA would take mail is unknown when both lookups SERVFAIL: implicit_mx null, never
+    # false, with reasons.
+    server = recording_server(
+        type_faults={
+            (DNS_RULES("implfail"), "A"): "SERVFAIL",
+            (DNS_RULES("implfail"), "AAAA"): "SERVFAIL",
+        }
+    )
+    result = scan_json(scan, DNS_RULES("implfail"), options=options_for(server))
+    assert result["status"] == "ok"
+    assert (result["mx"]["state"], result["mx"]["implicit_mx"]) == ("none", None)
+    assert len(result["mx"]["errors"]) == 2
+    assert all("servfail" in error.lower() for error in result["mx"]["errors"])

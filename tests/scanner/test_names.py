@@ -1,4 +1,5 @@
-"""Input names -> A-labels (SPEC-BRIEF 7.6), display form, and the PSL org domain (4.6)."""
+"""Input names -> A-labels (docs/scanner-decisions.md 7.6), display form, and the PSL org domain
+(4.6)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """check_spf against the loopback DNS server and tests/zones/spf-*.zone (RFC 7208).
 
 Each scenario domain is named in the zone files; the counts asserted here are the static
-worst case the contract asks for (DESIGN.md: every include/redirect followed, each term
-counted once per occurrence, void lookups per client address family).
+worst case the contract asks for (docs/result-schema.md, docs/scanner-decisions.md 1.4: every
+include/redirect followed, each term counted once per occurrence, void lookups per client
+address family).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def test_minus_all_alone_means_no_senders(spf: Any) -> None:
 
 def test_authorising_nobody_without_locking_down_is_not_no_senders(spf: Any) -> None:
     # "v=spf1 -ip4:192.0.2.1 ~all": nobody passes, but everyone else only softfails;
-    # no_senders is the lock-down, v=spf1 -all (DESIGN.md).
+    # no_senders is the lock-down, v=spf1 -all (docs/result-schema.md).
     assert spf("fail-only").no_senders is False
 
 

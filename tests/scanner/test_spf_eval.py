@@ -7,6 +7,9 @@ gives permerror to a client that no term matches; a DNS failure is temperror for
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -16,8 +19,15 @@ import spf as pyspf
 
 from scanner.options import ScanOptions
 from scanner.spf import SpfResult, check_spf
-from scanner.spf_eval import evaluate_spf, make_lookup, make_sync_resolver
-from tests.conftest import ScanRunner
+from scanner.spf_eval import (
+    TIME_LIMIT_REACHED,
+    SpfEvaluation,
+    evaluate_spf,
+    make_lookup,
+    make_sync_resolver,
+)
+from tests.conftest import ScanRunner, options_for
+from tests.dnsserver import DnsServer
 
 UNLISTED_V4 = "203.0.113.9"  # TEST-NET-3: listed by no record in the spf zones
 UNLISTED_V6 = "2001:db8:ffff::9"
@@ -168,13 +178,68 @@ def test_invalid_ip_is_a_value_error(scan_options: ScanOptions) -> None:
         evaluate_spf("strict.spf.test", "192.0.2.300", scan_options)
 
 
-def test_pyspf_lookup_is_restored_after_each_evaluation(
+def test_evaluations_leave_pyspf_s_module_global_alone(
     scan_options: ScanOptions,
 ) -> None:
-    original = pyspf.DNSLookup
+    installed = pyspf.DNSLookup
     evaluate("strict", UNLISTED_V4, scan_options)
     evaluate("inc-servfail", UNLISTED_V4, scan_options)
-    assert pyspf.DNSLookup is original
+    assert pyspf.DNSLookup is installed
+
+
+def test_a_slow_evaluation_does_not_hold_up_another(
+    scan_options: ScanOptions, dns_server_factory: Callable[..., DnsServer]
+) -> None:
+    """No lock: while one evaluation waits on a silent resolver, another one finishes."""
+    silent = dns_server_factory(mode="timeout")
+    slow_options = options_for(silent, timeout=5.0, retries=0)
+    slow: list[SpfEvaluation] = []
+    thread = threading.Thread(
+        target=lambda: slow.append(
+            evaluate_spf("strict.spf.test", UNLISTED_V4, slow_options, time_limit=3.0)
+        )
+    )
+    thread.start()
+    deadline = time.monotonic() + 30
+    while silent.queries < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)  # polls the server's counter, bounded by the deadline
+    fast = evaluate("strict", "192.0.2.5", scan_options)
+    slow_still_waiting = thread.is_alive()
+    thread.join()
+    assert (fast, slow_still_waiting) == ("pass", True)
+    assert slow[0].result == "temperror"
+    assert TIME_LIMIT_REACHED in slow[0].explanation
+
+
+def test_the_time_limit_cuts_a_lookup_the_resolver_would_wait_longer_for(
+    dns_server_factory: Callable[..., DnsServer],
+) -> None:
+    silent = dns_server_factory(mode="timeout")
+    evaluation = evaluate_spf(
+        "strict.spf.test",
+        UNLISTED_V4,
+        options_for(silent, timeout=5.0, retries=2),
+        time_limit=0.3,
+    )
+    assert evaluation.result == "temperror"
+    assert TIME_LIMIT_REACHED in evaluation.explanation
+    assert (
+        silent.queries == 1
+    )  # one attempt, cut short; three of five seconds were allowed
+
+
+def test_later_lookups_get_only_what_is_left_of_the_limit(
+    scan_options: ScanOptions,
+) -> None:
+    """The record answers at once; the include behind it never does."""
+    capped = evaluate_spf(
+        "inc-timeout.spf.test", UNLISTED_V4, scan_options, time_limit=0.2
+    )
+    assert capped.result == "temperror"
+    assert TIME_LIMIT_REACHED in capped.explanation
+    uncapped = evaluate_spf("inc-timeout.spf.test", UNLISTED_V4, scan_options)
+    assert uncapped.result == "temperror"
+    assert TIME_LIMIT_REACHED not in uncapped.explanation
 
 
 def test_concurrent_evaluations_give_the_sequential_results(

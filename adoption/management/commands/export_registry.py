@@ -9,7 +9,7 @@ from typing import Any, BinaryIO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from adoption.csv_export import (
+from adoption.registry.export import (
     ENCODINGS,
     CsvEncoder,
     registry_csv,

@@ -9,8 +9,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from adoption.models import Group, RunResult, ScanRun
-from adoption.result_store import exported_result
-from adoption.stats import results_in_scope
+from adoption.scans.store import exported_result
+from adoption.stats.counts import results_in_scope
 
 BATCH = 2000
 

@@ -14,20 +14,21 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
-from adoption.csv_import import FileRejected
-from adoption.import_batches import parse_upload
-from adoption.import_messages import (
+from adoption.registry.batches import parse_upload
+from adoption.registry.messages import (
     blocked_message,
     column_name,
     encoding_name,
     error_message,
     file_error_message,
 )
-from adoption.registry_service import (
+from adoption.registry.parse import FileRejected
+from adoption.registry.plan import (
     ImportBlocked,
     ImportPlan,
     apply_import,
     plan_import,
+    plan_summary,
 )
 
 # Row errors printed in full; the rest are counted.
@@ -135,14 +136,7 @@ class Command(BaseCommand):
                 "Plan: %(added)s to add, %(restored)s back in the registry, %(updated)s to update, "
                 "%(unchanged)s unchanged, %(left_group)s to leave the group, %(retired)s to retire."
             )
-            % {
-                "added": len(plan.added),
-                "restored": len(plan.restored),
-                "updated": len(plan.updated),
-                "unchanged": plan.unchanged,
-                "left_group": plan.left_group,
-                "retired": plan.retired,
-            }
+            % plan_summary(plan)
         )
         if plan.new_groups:
             write(_("New groups: %(groups)s") % {"groups": ", ".join(plan.new_groups)})

@@ -8,8 +8,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from adoption import scanning
+from adoption import tasks
 from adoption.models import Group, ScanRun
+from adoption.scans import waiting
+from adoption.scans.runs import RunAlreadyActive
 
 POLL_SECONDS = 1.0
 FAILED_STATES = {ScanRun.State.FAILED, ScanRun.State.PARTIAL}
@@ -36,21 +38,31 @@ class Command(BaseCommand):
             group = Group.objects.filter(name=options["group"]).first()
             if group is None:
                 raise CommandError(f"no group named {options['group']!r}")
-        with transaction.atomic():
-            run = scanning.create_run(group=group, trigger=ScanRun.Trigger.COMMAND)
+        try:
+            with transaction.atomic():
+                run = tasks.queue_run(group=group, trigger=ScanRun.Trigger.COMMAND)
+        except RunAlreadyActive as active:
+            raise CommandError(f"not started: {active}") from None
         self.stdout.write(f"run {run.pk} queued")
         if options["wait"]:
             self._follow(run.pk, options["timeout"])
 
     def _follow(self, run_id: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout if timeout else None
-        last = ""
+        last = last_wait = ""
         while True:
             run = ScanRun.objects.get(pk=run_id)
             line = f"run {run.pk} {run.state} {run.domains_done}/{run.domains_total}"
             if line != last:
                 self.stdout.write(line)
                 last = line
+            # A run no worker takes would otherwise print nothing at all (docs/operations.md).
+            wait = waiting.worker_wait(run)
+            wait_line = waiting.describe(wait) if wait else ""
+            if wait_line != last_wait:
+                if wait_line:
+                    self.stderr.write(self.style.WARNING(wait_line))
+                last_wait = wait_line
             if not run.is_active:
                 break
             if deadline is not None and time.monotonic() > deadline:

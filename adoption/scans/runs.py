@@ -1,0 +1,341 @@
+"""Scan runs as a state machine stored in the database: queued → running → finishing → done,
+or partial/failed. Job state is read from our rows, never from Celery's result backend.
+
+The state machine sends nothing: a step that leads to more work returns it as :class:`Sends`
+(chunks to scan, runs to start, a report to e-mail), and ``adoption.tasks``, the one module
+that talks to the broker, sends it. So this module does not import the tasks that call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from adoption.dmarc_reports.selectors import probed_selectors
+from adoption.models import Domain, Group, ScanChunk, ScanRun
+from adoption.models.scans import ACTIVE_STATES
+from adoption.scans import run_report, selector_plans
+from adoption.scans.store import store_results
+from adoption.stats import tallies
+from adoption.stats.mechanisms import nxdomain_q, unmeasured_q
+from scanner import ScanOptions, check_domains_sync
+from scanner.options import parse_nameserver
+
+logger = logging.getLogger(__name__)
+
+# Domains per task. Large enough that the scanner's per-run cache pays off (provider includes
+# are shared) and per-task overhead is small; small enough that a lost worker costs little
+# and several workers share a run. Measured in bench/pipeline.py (docs/benchmarks.md).
+CHUNK_SIZE = 250
+
+State = ScanRun.State
+ChunkState = ScanChunk.State
+
+
+@dataclass(frozen=True)
+class Sends:
+    """The messages a step of the state machine asks for; ``adoption.tasks`` sends them."""
+
+    chunks: tuple[int, ...] = ()  # ScanChunk ids to scan
+    runs: tuple[int, ...] = ()  # ScanRun ids to start
+    reports: tuple[int, ...] = ()  # RunReport ids to e-mail, once committed
+
+    def __add__(self, other: Sends) -> Sends:
+        return Sends(
+            self.chunks + other.chunks,
+            self.runs + other.runs,
+            self.reports + other.reports,
+        )
+
+
+NOTHING = Sends()
+
+
+def scan_options_from_settings() -> dict[str, object]:
+    """The scanner options of a new run, kept on the run so all its chunks agree."""
+    return {
+        "nameservers": [
+            list(parse_nameserver(ns)) for ns in settings.SCANNER_NAMESERVERS
+        ],
+        "timeout": settings.SCANNER_TIMEOUT,
+        "retries": settings.SCANNER_RETRIES,
+        "concurrency": settings.SCANNER_CONCURRENCY,
+        "max_concurrency": settings.SCANNER_MAX_CONCURRENCY or None,
+        "trust_ad": settings.SCANNER_TRUST_AD,
+    }
+
+
+def options_of(run: ScanRun) -> ScanOptions:
+    return options_from(run.options or {})
+
+
+def options_from_settings() -> ScanOptions:
+    """The scanner options a new run would get, for a check made now (a domain's page)."""
+    return options_from(scan_options_from_settings())
+
+
+def options_from(raw: Mapping[str, Any]) -> ScanOptions:
+    """:class:`ScanOptions` from the plain values kept on a run (``ScanRun.options``)."""
+    nameservers = tuple(
+        (str(host), int(port)) for host, port in raw.get("nameservers", [])
+    )
+    return ScanOptions(
+        nameservers=nameservers,
+        timeout=float(raw.get("timeout", 2.0)),
+        retries=int(raw.get("retries", 2)),
+        concurrency=int(raw.get("concurrency", 200)),
+        # Runs stored before the cap existed have none: the scanner's default applies.
+        max_concurrency=int(raw["max_concurrency"])
+        if raw.get("max_concurrency")
+        else None,
+        trust_ad=bool(raw.get("trust_ad", False)),
+    )
+
+
+def domains_for(group: Group | None, at: dt.datetime | None = None) -> QuerySet[Domain]:
+    """Active registry domains (of ``group``) that a run started at ``at`` measures."""
+    domains = Domain.objects.filter(active=True)
+    if group is not None:
+        domains = domains.in_registry_at(at or timezone.now(), group)
+    return domains.order_by("name")
+
+
+class RunAlreadyActive(Exception):
+    """A run of the same scope is queued, running or finishing: a second one is refused."""
+
+    def __init__(self, active: ScanRun | None) -> None:
+        super().__init__(f"run {active.pk if active else '?'} of this scope is active")
+        self.active = active
+
+
+def create_run(
+    *,
+    group: Group | None = None,
+    trigger: str = ScanRun.Trigger.USER,
+    user: Any = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> ScanRun:
+    """A queued run (``adoption.tasks.queue_run`` also sends its start).
+
+    Raises :class:`RunAlreadyActive` when the scope has an active run. The database decides
+    (the ``run_one_active_per_scope`` constraint), not a look beforehand: two callers at once
+    ("scan now" and beat) would both see none and both insert. On PostgreSQL the second insert
+    waits for the first transaction and fails once it commits.
+    """
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction stays usable
+            return ScanRun.objects.create(
+                group=group,
+                trigger=trigger,
+                started_by=user if getattr(user, "is_authenticated", False) else None,
+                options={**scan_options_from_settings(), "chunk_size": chunk_size},
+            )
+    except IntegrityError:
+        active = active_run_for(group)
+        if active is None:  # another constraint failed (a group deleted meanwhile)
+            raise
+        raise RunAlreadyActive(active) from None
+
+
+def start_run(run_id: int) -> Sends:
+    """Claim a queued run and split it into chunks: one message per chunk to send."""
+    with transaction.atomic():
+        # Conditional UPDATE: two deliveries of the same start message must not both build
+        # chunks (acks_late re-delivers after a lost worker).
+        claimed = ScanRun.objects.filter(pk=run_id, state=State.QUEUED).update(
+            state=State.RUNNING, started_at=timezone.now()
+        )
+        if not claimed:
+            logger.info("run %s already started or gone", run_id)
+            return NOTHING
+        run = ScanRun.objects.get(pk=run_id)
+        ids = list(domains_for(run.group, run.created_at).values_list("pk", flat=True))
+        size = max(1, int(run.options.get("chunk_size", CHUNK_SIZE)))
+        chunks = [
+            ScanChunk(run=run, index=i, domain_ids=ids[start : start + size])
+            for i, start in enumerate(range(0, len(ids), size))
+        ]
+        ScanChunk.objects.bulk_create(chunks)
+        ScanRun.objects.filter(pk=run_id).update(domains_total=len(ids))
+        chunk_ids = tuple(run.chunks.values_list("pk", flat=True))
+    if not chunk_ids:
+        return finish_run_if_complete(run_id)
+    return Sends(chunks=chunk_ids)
+
+
+def scan_chunk(chunk_id: int, worker: str = "") -> Sends:
+    """Scan one chunk's domains and store them; a second delivery stores the same rows.
+    The last chunk of a run finishes it: its report is then to be sent. ``worker`` (the
+    Celery node name) is kept on the chunk: who took it, how a run was shared."""
+    chunk = ScanChunk.objects.select_related("run").filter(pk=chunk_id).first()
+    if chunk is None or chunk.state == ChunkState.DONE:
+        return NOTHING
+    if chunk.run.state != State.RUNNING:
+        logger.info(
+            "chunk %s skipped: run %s is %s", chunk_id, chunk.run_id, chunk.run.state
+        )
+        return NOTHING
+    ScanChunk.objects.filter(pk=chunk_id).exclude(state=ChunkState.DONE).update(
+        state=ChunkState.RUNNING,
+        started_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        worker=worker,
+    )
+    domains = list(Domain.objects.filter(pk__in=chunk.domain_ids).order_by("name"))
+    learned = probed_selectors(domains)  # DKIM selectors named in DMARC reports
+    # One instant for every chunk of the run: a resent chunk gets the same plans.
+    started = chunk.run.created_at
+    results = check_domains_sync(
+        [
+            (d.name, selector_plans.probing_for(d, learned.get(d.pk, ()), started))
+            for d in domains
+        ],
+        options_of(chunk.run),
+    )
+    pairs = [(d, r.to_json()) for d, r in zip(domains, results, strict=True)]
+    with transaction.atomic():
+        store_results(chunk.run, pairs)
+        selector_plans.save_remembered(selector_plans.remember(pairs, started))
+    mark_chunk_done(chunk, len(domains))
+    return finish_run_if_complete(chunk.run_id)
+
+
+def mark_chunk_done(chunk: ScanChunk, count: int) -> None:
+    with transaction.atomic():
+        # Only the delivery that flips the chunk to done counts its domains, so progress
+        # stays right when a chunk was delivered twice.
+        flipped = (
+            ScanChunk.objects.filter(pk=chunk.pk)
+            .exclude(state=ChunkState.DONE)
+            .update(state=ChunkState.DONE, finished_at=timezone.now())
+        )
+        if flipped:
+            ScanRun.objects.filter(pk=chunk.run_id).update(
+                domains_done=F("domains_done") + count
+            )
+
+
+def finish_run_if_complete(run_id: int) -> Sends:
+    """When every chunk is stored, count, report and mark the run done (exactly once)."""
+    if ScanChunk.objects.filter(run_id=run_id).exclude(state=ChunkState.DONE).exists():
+        return NOTHING
+    # running → finishing by one caller only: two last chunks finishing together must not
+    # both build the report.
+    if not ScanRun.objects.filter(pk=run_id, state=State.RUNNING).update(
+        state=State.FINISHING
+    ):
+        return NOTHING
+    return finalise_run(run_id)
+
+
+def finalise_run(run_id: int) -> Sends:
+    """finishing → done: counts, the dashboard's tallies and the report, whose e-mail is then
+    to be sent. Safe to call again."""
+    complete_run(run_id)
+    run = ScanRun.objects.get(pk=run_id)
+    if run.state != State.DONE:
+        return NOTHING
+    # Counted here, once, so no viewer of the dashboard pays for counting a new run.
+    tallies.tally_run(run)
+    return Sends(reports=(run_report.build_report(run).pk,))
+
+
+def complete_run(run_id: int) -> None:
+    run = ScanRun.objects.get(pk=run_id)
+    counts = run.results.aggregate(
+        temperror=Count("pk", filter=unmeasured_q()),
+        nxdomain=Count("pk", filter=nxdomain_q()),
+        done=Count("pk"),
+    )
+    ScanRun.objects.filter(pk=run_id, state=State.FINISHING).update(
+        state=State.DONE,
+        finished_at=timezone.now(),
+        temperror_count=counts["temperror"],
+        nxdomain_count=counts["nxdomain"],
+        domains_done=counts["done"],
+    )
+
+
+def resume_run(run_id: int) -> Sends | None:
+    """partial → running: every chunk that is not stored yet is to be sent again. ``None``
+    when the run is not partial."""
+    if not ScanRun.objects.filter(pk=run_id, state=State.PARTIAL).update(
+        state=State.RUNNING, error=""
+    ):
+        return None
+    pending = ScanChunk.objects.filter(run_id=run_id).exclude(state=ChunkState.DONE)
+    chunk_ids = tuple(pending.values_list("pk", flat=True))
+    pending.update(state=ChunkState.QUEUED, attempts=0, queued_at=timezone.now())
+    return Sends(chunks=chunk_ids) + finish_run_if_complete(run_id)
+
+
+def active_run_for(group: Group | None) -> ScanRun | None:
+    """The scope's active run (at most one: ``run_one_active_per_scope``)."""
+    return ScanRun.objects.filter(state__in=ACTIVE_STATES, group=group).first()
+
+
+def rescan_stalled(now: dt.datetime | None = None) -> Sends:
+    """The watchdog: chunks that made no progress are to be sent again (a chunk never
+    started only when the queue stopped moving), runs stuck in ``queued`` to be started again;
+    hopeless runs are given up."""
+    now = now or timezone.now()
+    stall = dt.timedelta(seconds=settings.SCAN_CHUNK_STALL_SECONDS)
+    stalled_q = Q(started_at__lt=now - stall)
+    if not _queue_moved(now - stall):
+        stalled_q |= Q(started_at__isnull=True, queued_at__lt=now - stall)
+    sends = NOTHING
+    for run in ScanRun.objects.filter(state=State.RUNNING):
+        stalled = run.chunks.exclude(state=ChunkState.DONE).filter(stalled_q)
+        for chunk in stalled:
+            if chunk.attempts >= settings.SCAN_MAX_CHUNK_ATTEMPTS:
+                _give_up(run, chunk)
+                break
+            # Conditional on the timestamps we read: a chunk that just started elsewhere is
+            # left alone instead of being sent twice.
+            touched = ScanChunk.objects.filter(
+                pk=chunk.pk, started_at=chunk.started_at, queued_at=chunk.queued_at
+            ).update(state=ChunkState.QUEUED, started_at=None, queued_at=now)
+            if touched:
+                sends += Sends(chunks=(chunk.pk,))
+        sends += finish_run_if_complete(run.pk)
+    return sends + _restart_stuck(now, stall)
+
+
+def _queue_moved(since: dt.datetime) -> bool:
+    """Whether workers took or finished a chunk of any running run since ``since``.
+
+    Chunks wait in one first-in, first-out queue: while it moves, a chunk never started is
+    waiting its turn (a large run queues thousands), not a lost message, and sending it again
+    would only add copies behind it. Messages lost with the broker show when nothing moves.
+    """
+    moved = Q(started_at__gte=since) | Q(finished_at__gte=since)
+    return ScanChunk.objects.filter(moved, run__state=State.RUNNING).exists()
+
+
+def _give_up(run: ScanRun, chunk: ScanChunk) -> None:
+    any_done = run.chunks.filter(state=ChunkState.DONE).exists()
+    ScanRun.objects.filter(pk=run.pk, state=State.RUNNING).update(
+        state=State.PARTIAL if any_done else State.FAILED,
+        finished_at=timezone.now(),
+        error=f"chunk {chunk.index} did not finish after {chunk.attempts} attempts",
+    )
+
+
+def _restart_stuck(now: dt.datetime, stall: dt.timedelta) -> Sends:
+    """Runs whose start message was lost are started again; runs left ``finishing`` by a lost
+    worker are finished here."""
+    queued = ScanRun.objects.filter(state=State.QUEUED, created_at__lt=now - stall)
+    sends = Sends(runs=tuple(queued.values_list("pk", flat=True)))
+    for run_id in ScanRun.objects.filter(
+        state=State.FINISHING, started_at__lt=now - stall
+    ).values_list("pk", flat=True):
+        sends += finalise_run(run_id)
+    return sends

@@ -1,0 +1,204 @@
+"""Scanner and checkdmarc through a real recursive resolver: domains/s, CPU per domain, RSS.
+
+Users point the scanner at a caching recursive resolver, not at the zones' servers. This
+benchmark generates N registry-like domains (bench/zonegen.py), serves them from
+tests/dnsserver.py in its own process (optionally delaying every answer: ``--delay-ms 20``
+behaves like the internet's authoritative servers), starts Debian's Unbound on loopback as an
+iterating resolver in front of it (bench/unbound.py; installed with apt-get when missing) and
+measures, in one run and on the same list:
+
+- the scanner over all N domains, through Unbound with an empty cache;
+- the scanner over the first ``--checkdmarc`` domains, through Unbound with an empty cache;
+- checkdmarc over the same first domains, through Unbound with an empty cache;
+- (``--direct``) the scanner over all N straight at the project's server, for comparison;
+- (``--repeat K``) K more scans of all N through a fresh Unbound, with every result compared
+  byte for byte with the first scan's (an unchanged zone must give the same results).
+
+Unbound is restarted before every measured scan, so each starts with an empty cache. Queries
+are counted at the project's server (what the resolver asked of the authoritative side); CPU
+is each worker process's own, and Unbound's CPU is reported beside it.
+
+    .venv/bin/python bench/resolver_throughput.py --domains 10000 --checkdmarc 1000 [--delay-ms 20]
+
+This is a benchmark, not a test: it asserts nothing and is never run by pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.scan_throughput import Server, measure  # noqa: E402
+from bench.unbound import Unbound  # noqa: E402
+from bench.zonegen import ORIGIN, write  # noqa: E402
+
+
+def through(
+    resolver: Unbound,
+    kind: str,
+    server: Server,
+    domains_file: Path,
+    args: argparse.Namespace,
+    results_file: Path | None = None,
+) -> dict[str, Any]:
+    """One measured worker through a freshly started (empty-cache) Unbound."""
+    resolver.restart()
+    cpu_before = resolver.cpu_seconds()
+    result = measure(
+        kind,
+        server,
+        domains_file,
+        args,
+        nameserver=resolver.nameserver,
+        results_file=results_file,
+    )
+    result["resolver_cpu_seconds"] = resolver.cpu_seconds() - cpu_before
+    return result
+
+
+def report(label: str, result: dict[str, Any]) -> None:
+    domains = result["domains"]
+    print(
+        f"{label:<34} {domains:>6} domains in {result['seconds']:7.1f} s"
+        f" = {result['domains_per_s']:7.1f} domains/s, {result['queries']:>7} queries at the"
+        f" server, CPU {result['cpu_seconds']:6.1f} s"
+        f" = {1000 * result['cpu_seconds'] / max(domains, 1):5.2f} ms/domain"
+        f" (resolver {result.get('resolver_cpu_seconds', 0.0):5.1f} s),"
+        f" peak RSS {result['peak_rss_mb']:5.1f} MB, load {load()}",
+        flush=True,
+    )
+
+
+def load() -> str:
+    """The 1-minute load average: the machine may be shared, and figures say so."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
+def differing(first: Path, other: Path) -> list[str]:
+    """Domains whose result JSON (without ``scanned_at``) differs between two scans."""
+    a = first.read_text(encoding="utf-8").splitlines()
+    b = other.read_text(encoding="utf-8").splitlines()
+    if len(a) != len(b):
+        return [f"<{len(a)} results against {len(b)}>"]
+    return [json.loads(x)["domain"] for x, y in zip(a, b, strict=True) if x != y]
+
+
+def keep_differences(first: Path, other: Path, domains: set[str], out: str) -> None:
+    """Append both versions of every differing result to ``out`` (JSON lines)."""
+    with Path(out).open("a", encoding="utf-8") as kept:
+        for scan, path in (("first", first), (other.stem, other)):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if json.loads(line)["domain"] in domains:
+                    kept.write(
+                        json.dumps({"scan": scan, "result": json.loads(line)}) + "\n"
+                    )
+
+
+def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
+    plan = write(directory / "zones", args.domains)
+    all_file, first_file = directory / "domains.txt", directory / "first.txt"
+    all_file.write_text("\n".join(plan.domains) + "\n", encoding="utf-8")
+    first_file.write_text(
+        "\n".join(plan.domains[: args.checkdmarc]) + "\n", encoding="utf-8"
+    )
+    print(
+        f"{args.domains} domains {plan.counts}, delay {args.delay_ms} ms per answer,"
+        f" load {load()}",
+        flush=True,
+    )
+    figures: dict[str, Any] = {"load_before": load()}
+    server = Server(directory / "zones", args.delay_ms)
+    resolver = Unbound(directory / "unbound", ORIGIN, server.nameserver)
+    try:
+        baseline = directory / "results-0.jsonl"
+        figures["scanner"] = through(
+            resolver, "scanner-worker", server, all_file, args, baseline
+        )
+        report("scanner via unbound (all)", figures["scanner"])
+        for index in range(1, args.repeat + 1):
+            again = directory / f"results-{index}.jsonl"
+            figures[f"scanner_{index}"] = through(
+                resolver, "scanner-worker", server, all_file, args, again
+            )
+            report(f"  again ({index})", figures[f"scanner_{index}"])
+            changed = differing(baseline, again)
+            figures[f"changed_{index}"] = changed
+            if args.keep_differences:
+                keep_differences(baseline, again, set(changed), args.keep_differences)
+            print(
+                f"  results that differ from the first scan: {len(changed)} {changed[:10]}"
+            )
+        if args.checkdmarc:
+            compare(resolver, server, first_file, args, figures)
+        if args.direct:
+            figures["direct"] = measure("scanner-worker", server, all_file, args)
+            report("scanner direct (all)", figures["direct"])
+    finally:
+        resolver.stop()
+        server.stop()
+    return figures
+
+
+def compare(
+    resolver: Unbound,
+    server: Server,
+    first_file: Path,
+    args: argparse.Namespace,
+    figures: dict[str, Any],
+) -> None:
+    ours = through(resolver, "scanner-worker", server, first_file, args)
+    theirs = through(resolver, "checkdmarc-worker", server, first_file, args)
+    report(f"scanner via unbound (first {args.checkdmarc})", ours)
+    report(f"checkdmarc via unbound (first {args.checkdmarc})", theirs)
+    figures.update(scanner_first=ours, checkdmarc=theirs)
+    figures["ratio"] = ours["domains_per_s"] / theirs["domains_per_s"]
+    print(
+        f"ratio of domains/s on the same domains: {figures['ratio']:.1f}x", flush=True
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--domains", type=int, default=10_000)
+    parser.add_argument("--delay-ms", type=float, default=0.0)
+    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--timeout", type=float, default=2.0)
+    parser.add_argument("--retries", type=int, default=1)
+    parser.add_argument(
+        "--checkdmarc", type=int, default=1000, help="first N for checkdmarc; 0 skips"
+    )
+    parser.add_argument(
+        "--checkdmarc-budget",
+        type=float,
+        default=0.0,
+        help="seconds after which checkdmarc stops (0: never)",
+    )
+    parser.add_argument("--repeat", type=int, default=0, help="extra scans compared")
+    parser.add_argument(
+        "--keep-differences", default="", help="file for the results that differ"
+    )
+    parser.add_argument(
+        "--direct", action="store_true", help="also scan without Unbound"
+    )
+    parser.add_argument("--no-retry", action="store_true")
+    parser.add_argument(
+        "--json", action="store_true", help="also print figures as JSON"
+    )
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="resolverbench-") as work:
+        figures = run(args, Path(work))
+    if args.json:
+        print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

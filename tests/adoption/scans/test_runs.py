@@ -1,0 +1,252 @@
+"""The scan service end to end in one process (tasks run eagerly) against loopback DNS.
+
+Real worker processes, broker faults and parallel workers are in test_pipeline.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from adoption import tasks
+from adoption.models import (
+    Domain,
+    Group,
+    Membership,
+    ResultVersion,
+    RunReport,
+    RunResult,
+    ScanChunk,
+    ScanRun,
+)
+from adoption.scans import runs as scanning
+from adoption.scans.store import stable_result
+from scanner import ScanOptions, check_domains_sync
+
+from .zone import domain_name, make_registry, zone_text
+
+COUNT = 30
+
+
+@pytest.fixture
+def pipeline_dns(dns_server_factory):
+    def start(**zone_args):
+        server = dns_server_factory(zone_texts=[zone_text(COUNT, **zone_args)])
+        return override_settings(
+            SCANNER_NAMESERVERS=[server.nameserver],
+            SCANNER_TIMEOUT=1.0,
+            SCANNER_RETRIES=1,
+        )
+
+    return start
+
+
+def run_scan(django_capture_on_commit_callbacks, **kwargs) -> ScanRun:
+    with django_capture_on_commit_callbacks(execute=True):
+        run = tasks.queue_run(chunk_size=7, **kwargs)
+    return ScanRun.objects.get(pk=run.pk)
+
+
+@pytest.mark.django_db
+def test_a_run_stores_every_domain_once_and_finishes_with_counts(
+    eager, pipeline_dns, django_capture_on_commit_callbacks
+):
+    make_registry(COUNT)
+    with pipeline_dns():
+        run = run_scan(django_capture_on_commit_callbacks)
+    assert run.state == ScanRun.State.DONE
+    assert run.domains_total == COUNT == run.domains_done
+    assert run.chunks.count() == 5
+    assert set(run.chunks.values_list("state", flat=True)) == {ScanChunk.State.DONE}
+    assert RunResult.objects.filter(run=run).count() == COUNT
+    assert run.nxdomain_count == 3  # d009, d019, d029
+    assert run.temperror_count == 0
+    d000 = RunResult.objects.get(run=run, domain__name=domain_name(0)).version
+    assert (d000.spf_state, d000.spf_all, d000.dmarc_state, d000.dmarc_p) == (
+        "valid",
+        "-all",
+        "valid",
+        "none",
+    )
+    report = RunReport.objects.get(run=run)
+    assert report.data["headline"]["spf_valid"] == {
+        "numerator": 15,
+        "denominator": 27,
+        "unknown": 0,
+        "percent": 55.6,
+    }
+    assert report.previous_run is None and report.data["changes"] == []
+    assert [row["domain"] for row in report.data["unmeasured"]] == [
+        domain_name(9),
+        domain_name(19),
+        domain_name(29),
+    ]
+
+
+@pytest.mark.django_db
+def test_unchanged_domains_add_no_versions_and_changes_are_reported(
+    eager, pipeline_dns, django_capture_on_commit_callbacks
+):
+    make_registry(COUNT)
+    with pipeline_dns():
+        first = run_scan(django_capture_on_commit_callbacks)
+        versions_after_first = ResultVersion.objects.count()
+        second = run_scan(django_capture_on_commit_callbacks)
+    assert ResultVersion.objects.count() == versions_after_first == COUNT
+    assert RunResult.objects.filter(run=second).count() == COUNT
+    assert RunReport.objects.get(run=second).data["changes"] == []
+
+    with pipeline_dns(reject_from=20):  # d021, d024, d027 move from p=none to p=reject
+        third = run_scan(django_capture_on_commit_callbacks)
+    assert ResultVersion.objects.count() == COUNT + 3
+    changes = RunReport.objects.get(run=third).data["changes"]
+    assert {
+        (c["domain"], c["kind"], c["mechanism"], c["before"], c["after"])
+        for c in changes
+    } == {
+        (domain_name(i), "strengthened", "dmarc", "monitoring", "reject")
+        for i in (21, 24, 27)
+    }
+    assert RunReport.objects.get(run=third).previous_run == second
+    assert first.pk < second.pk < third.pk
+
+
+@pytest.mark.django_db
+def test_storing_a_chunk_twice_changes_nothing(
+    eager, pipeline_dns, django_capture_on_commit_callbacks
+):
+    make_registry(COUNT)
+    with pipeline_dns():
+        run = run_scan(django_capture_on_commit_callbacks)
+        chunk = run.chunks.first()
+        ScanChunk.objects.filter(pk=chunk.pk).update(state=ScanChunk.State.RUNNING)
+        ScanRun.objects.filter(pk=run.pk).update(state=ScanRun.State.RUNNING)
+        before = list(
+            RunResult.objects.filter(run=run).values_list("domain_id", "version_id")
+        )
+        scanning.scan_chunk(chunk.pk)
+    run.refresh_from_db()
+    assert run.domains_done == COUNT
+    assert sorted(
+        RunResult.objects.filter(run=run).values_list("domain_id", "version_id")
+    ) == sorted(before)
+    assert run.state == ScanRun.State.DONE
+
+
+@pytest.mark.django_db
+def test_export_results_equals_what_the_scanner_prints(
+    eager, pipeline_dns, django_capture_on_commit_callbacks, dns_server_factory
+):
+    make_registry(COUNT)
+    with pipeline_dns() as overridden:
+        run = run_scan(django_capture_on_commit_callbacks)
+        options = scanning.options_of(run)
+    out = StringIO()
+    call_command("export_results", run=run.pk, stdout=out)
+    exported = [json.loads(line) for line in out.getvalue().splitlines()]
+    direct = check_domains_sync([domain_name(i) for i in range(COUNT)], options)
+    assert [e["domain"] for e in exported] == [domain_name(i) for i in range(COUNT)]
+    assert [stable_result(e) for e in exported] == [
+        stable_result(d.to_json()) for d in direct
+    ]
+    assert all(e["scanned_at"].endswith("+00:00") for e in exported)
+    del overridden
+
+
+@pytest.mark.django_db
+def test_dns_down_gives_temperror_and_the_run_still_finishes(
+    eager, dns_server_factory, django_capture_on_commit_callbacks
+):
+    make_registry(COUNT)
+    server = dns_server_factory(zone_texts=[zone_text(COUNT)], mode="timeout")
+    with override_settings(
+        SCANNER_NAMESERVERS=[server.nameserver], SCANNER_TIMEOUT=0.1, SCANNER_RETRIES=0
+    ):
+        run = run_scan(django_capture_on_commit_callbacks)
+    assert run.state == ScanRun.State.DONE
+    assert run.temperror_count == COUNT
+    versions = ResultVersion.objects.all()
+    assert {v.spf_state for v in versions} == {"temperror"}
+    report = RunReport.objects.get(run=run)
+    assert report.data["headline"]["spf_valid"] == {
+        "numerator": 0,
+        "denominator": 0,
+        "unknown": COUNT,
+        "percent": None,
+    }
+
+
+@pytest.mark.django_db
+def test_group_runs_measure_only_current_members(
+    eager, pipeline_dns, django_capture_on_commit_callbacks
+):
+    make_registry(COUNT)
+    group = Group.objects.create(name="小グループ")
+    for i in (0, 1, 2):
+        Membership.objects.create(domain_id=_domain_id(i), group=group)
+    with pipeline_dns():
+        run = run_scan(django_capture_on_commit_callbacks, group=group)
+    assert run.domains_total == 3
+    assert sorted(
+        RunResult.objects.filter(run=run).values_list("domain__name", flat=True)
+    ) == [domain_name(0), domain_name(1), domain_name(2)]
+
+
+def _domain_id(i: int) -> int:
+    return Domain.objects.get(name=domain_name(i)).pk
+
+
+def test_scan_options_come_from_settings():
+    with override_settings(
+        SCANNER_NAMESERVERS=["127.0.0.1:5353", "[::1]"],
+        SCANNER_TIMEOUT=1.5,
+        SCANNER_RETRIES=0,
+        SCANNER_CONCURRENCY=50,
+        SCANNER_MAX_CONCURRENCY=80,
+    ):
+        run = ScanRun(options=scanning.scan_options_from_settings())
+    assert scanning.options_of(run) == ScanOptions(
+        nameservers=(("127.0.0.1", 5353), ("::1", 53)),
+        timeout=1.5,
+        retries=0,
+        concurrency=50,
+        max_concurrency=80,
+    )
+
+
+def test_a_run_stored_before_the_cap_existed_gets_the_scanners_default_cap():
+    run = ScanRun(options={"concurrency": 50})
+    assert scanning.options_of(run).concurrency_cap == 100
+
+
+@pytest.mark.django_db
+def test_chunks_waiting_their_turn_are_not_sent_again_while_the_queue_moves():
+    """A large run queues thousands of chunks: those not started yet are waiting behind the
+    others, not lost, as long as workers keep taking chunks. Only when nothing has moved for
+    the stall time are they taken for messages the broker lost."""
+    stall = dt.timedelta(seconds=900)
+    start = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)
+    run = ScanRun.objects.create(
+        state=ScanRun.State.RUNNING, created_at=start, started_at=start
+    )
+    waiting = [
+        ScanChunk.objects.create(run=run, index=i, queued_at=start) for i in range(3)
+    ]
+    now = start + 2 * stall
+    ScanChunk.objects.filter(pk=waiting[0].pk).update(
+        state=ScanChunk.State.DONE,
+        started_at=now - dt.timedelta(seconds=90),
+        finished_at=now - dt.timedelta(seconds=30),
+    )
+    with override_settings(SCAN_CHUNK_STALL_SECONDS=int(stall.total_seconds())):
+        assert scanning.rescan_stalled(now) == scanning.NOTHING
+        later = now + stall
+        assert set(scanning.rescan_stalled(later).chunks) == {
+            waiting[1].pk,
+            waiting[2].pk,
+        }

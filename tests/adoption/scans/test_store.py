@@ -1,0 +1,48 @@
+"""Storage grows with change only if an unchanged domain scans to the same stored content:
+no random probe labels, no timestamps, no timing-dependent error texts may reach the digest
+(DNS failures included: a lame domain must not add a version every run)."""
+
+from __future__ import annotations
+
+from adoption.scans.store import digest, summary_columns
+from scanner import ScanOptions, check_domains_sync
+from scanner.result import PROTOCOLS
+
+from ...scanner.test_schema import DOMAINS
+
+
+def _scan(server) -> dict[str, dict]:
+    return _scan_names(server, DOMAINS)
+
+
+def _scan_names(server, names) -> dict[str, dict]:
+    options = ScanOptions(
+        nameservers=((server.host, server.port),),
+        timeout=0.5,
+        retries=1,
+        retry_temperror=False,
+    )
+    return {r.domain: r.to_json() for r in check_domains_sync(names, options)}
+
+
+def test_two_scans_of_unchanged_zones_store_the_same_content(dns_server):
+    first, second = _scan(dns_server), _scan(dns_server)
+    assert len(first) == len(DOMAINS) > 100
+    assert any(r["spf"]["state"] == "temperror" for r in first.values())
+    assert [d for d in first if digest(first[d]) != digest(second[d])] == []
+
+
+def test_unresolved_apex_stores_no_policy_columns(dns_server):
+    # apexsf.dns-cases.test: the apex CNAME ends in SERVFAIL, _dmarc answers p=reject.
+    # status error: every protocol is temperror (docs/result-schema.md); the record seen stays in
+    # the JSON, but no column a figure or an export reads may say "reject".
+    (result,) = _scan_names(dns_server, ["apexsf.dns-cases.test"]).values()
+    assert result["status"] == "error"
+    assert (result["dmarc"]["state"], result["dmarc"]["state_seen"]) == (
+        "temperror",
+        "valid",
+    )
+    columns = summary_columns(result)
+    assert columns["dmarc_state"] == "temperror"
+    assert (columns["dmarc_p"], columns["dmarc_enforcement"]) == ("", "")
+    assert {columns[f"{name}_state"] for name in PROTOCOLS} == {"temperror"}
