@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from django.db.models import QuerySet
 
+from adoption.dmarc_reports.store import RECORD_COLUMNS
 from adoption.models import DmarcRecord, DmarcReport
 
 CHUNK = 2_000
@@ -88,23 +89,15 @@ def report_head(report: DmarcReport) -> dict[str, Any]:
     }
 
 
+# A record's stored values, in the store's column order after its two keys.
+RECORD_VALUES = RECORD_COLUMNS[RECORD_COLUMNS.index("source_ip") :]
+
+
 def _records(report: DmarcReport) -> Iterator[dict[str, Any]]:
     rows = (
         DmarcRecord.objects.filter(report=report)
         .order_by("pk")
-        .values_list(
-            "source_ip",
-            "count",
-            "header_from",
-            "envelope_from",
-            "envelope_to",
-            "disposition",
-            "dkim",
-            "spf",
-            "reasons",
-            "auth_dkim",
-            "auth_spf",
-        )
+        .values_list(*RECORD_VALUES)
     )
     for row in rows.iterator(chunk_size=CHUNK):
         ip, count, header_from, env_from, env_to, disposition, dkim, spf = row[:8]

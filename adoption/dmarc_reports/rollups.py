@@ -20,7 +20,7 @@ from django.db import connection
 
 from adoption.dmarc_reports.types import Record
 from adoption.models import DmarcDailyVolume, LearnedSelector
-from adoption.models.dmarc_reports import NAME_CHARS
+from adoption.models.dmarc_reports import NAME_CHARS, VOLUME_COUNTERS
 from scanner.selectors import normalize_selector
 
 # A report naming more distinct (d=, selector) pairs than this is either forged or not a
@@ -29,15 +29,6 @@ MAX_SELECTORS_PER_REPORT = 1_000
 
 # Rows per INSERT: 100 rows of at most 9 values stay far below SQLite's 32,766 parameters.
 UPSERT_ROWS = 100
-
-VOLUME_COUNTERS = (
-    "messages",
-    "dmarc_pass",
-    "spf_aligned_pass",
-    "dkim_aligned_pass",
-    "quarantined_or_rejected",
-    "fail_both",
-)
 
 
 def volume_day(begin: dt.datetime, end: dt.datetime) -> dt.date:

@@ -19,18 +19,10 @@ from django.db import connection, transaction
 from django.db.models import Q, Sum
 
 from adoption.models import DmarcRecord, Membership, RegistryPeriod
+from adoption.models.dmarc_reports import VOLUME_COUNTERS
 from adoption.models.dmarc_volume import WHOLE_REGISTRY, DmarcScopeVolume
 from adoption.registry.bulk import db_value
 
-# The counted columns, in this order everywhere (the same names as DmarcDailyVolume's).
-VOLUME_COLUMNS = (
-    "messages",
-    "dmarc_pass",
-    "spf_aligned_pass",
-    "dkim_aligned_pass",
-    "quarantined_or_rejected",
-    "fail_both",
-)
 # What a PositiveBigIntegerField holds. Reporters state counts; a hostile one may claim 2**63-1
 # messages twice, and PostgreSQL refuses a sum past this ("bigint out of range"), which would
 # abort the report's transaction. Sums stop here instead (saturating addition).
@@ -46,7 +38,7 @@ Sums = Mapping[str, int]
 
 
 def add_scope_volume(day: dt.date, reporter: str, by_domain: Mapping[int, Sums]) -> int:
-    """Add one report's sums (registry domain id -> ``VOLUME_COLUMNS`` sums) to the rows of
+    """Add one report's sums (registry domain id -> ``VOLUME_COUNTERS`` sums) to the rows of
     ``day`` and ``reporter`` of the whole registry and of each group the domains are in now;
     -> rows written. Null records (no messages) add nothing."""
     with_mail = {
@@ -115,7 +107,7 @@ def rebuild_scope_volume() -> int:
         for (day, reporter), rows in groupby(totals.iterator(), key=lambda r: r[:2]):
             by_domain = {
                 row[2]: {
-                    c: v or 0 for c, v in zip(VOLUME_COLUMNS, row[3:], strict=True)
+                    c: v or 0 for c, v in zip(VOLUME_COUNTERS, row[3:], strict=True)
                 }
                 for row in rows
             }
@@ -124,9 +116,9 @@ def rebuild_scope_volume() -> int:
 
 
 def _total(parts: Iterable[Sums]) -> tuple[int, ...]:
-    totals = [0] * len(VOLUME_COLUMNS)
+    totals = [0] * len(VOLUME_COUNTERS)
     for sums in parts:
-        for i, column in enumerate(VOLUME_COLUMNS):
+        for i, column in enumerate(VOLUME_COUNTERS):
             totals[i] += max(0, int(sums.get(column, 0)))
     return tuple(min(total, MAX_SUM) for total in totals)
 
@@ -140,12 +132,12 @@ def _upsert(
     quote = connection.ops.quote_name
     table = quote(DmarcScopeVolume._meta.db_table)
     key = ["day", "scope", "reporter"]
-    columns = ", ".join(quote(name) for name in (*key, *VOLUME_COLUMNS))
-    one_row = "(" + ", ".join(["%s"] * (len(key) + len(VOLUME_COLUMNS))) + ")"
+    columns = ", ".join(quote(name) for name in (*key, *VOLUME_COUNTERS))
+    one_row = "(" + ", ".join(["%s"] * (len(key) + len(VOLUME_COUNTERS))) + ")"
     add = ", ".join(
         f"{quote(c)} = CASE WHEN {table}.{quote(c)} > {MAX_SUM} - EXCLUDED.{quote(c)} "
         f"THEN {MAX_SUM} ELSE {table}.{quote(c)} + EXCLUDED.{quote(c)} END"
-        for c in VOLUME_COLUMNS
+        for c in VOLUME_COUNTERS
     )
     sql = (
         f"INSERT INTO {table} ({columns}) VALUES {', '.join([one_row] * len(rows))} "  # noqa: S608 (names from _meta)

@@ -31,7 +31,12 @@ from adoption.dmarc_reports import rollups
 from adoption.dmarc_reports.scope_volume import add_scope_volume
 from adoption.dmarc_reports.types import ParsedReport, Payload, Record, ReportRejected
 from adoption.models import DmarcRawReport, DmarcRecord, DmarcReport, Domain
-from adoption.models.dmarc_reports import NAME_CHARS, TEXT_CHARS, WORD_CHARS
+from adoption.models.dmarc_reports import (
+    NAME_CHARS,
+    TEXT_CHARS,
+    VOLUME_COUNTERS,
+    WORD_CHARS,
+)
 
 # Records per INSERT or COPY batch: large enough to amortise the round trip, small enough that
 # a batch of Python objects stays a few megabytes.
@@ -270,7 +275,7 @@ def _finish(
     )
     rollups.add_volumes(rollup.volumes, report.day, links.ids)
     by_domain = {
-        links.ids[name]: dict(zip(rollups.VOLUME_COUNTERS, sums, strict=True))
+        links.ids[name]: dict(zip(VOLUME_COUNTERS, sums, strict=True))
         for name, sums in rollup.volumes.items()
         if name in links.ids
     }

@@ -196,7 +196,27 @@ class DmarcRawReport(models.Model):
         return f"{self.report_id} ({len(self.gzip)} bytes)"
 
 
-class DmarcDailyVolume(models.Model):
+class VolumeCounts(models.Model):
+    """The message counts every volume table keeps, declared once (RFC 7489 §6.6.2 for "DMARC
+    pass": either aligned check passed; the verdicts are the reporter's ``policy_evaluated``).
+    """
+
+    messages = models.PositiveBigIntegerField(default=0)
+    dmarc_pass = models.PositiveBigIntegerField(default=0)
+    spf_aligned_pass = models.PositiveBigIntegerField(default=0)
+    dkim_aligned_pass = models.PositiveBigIntegerField(default=0)
+    quarantined_or_rejected = models.PositiveBigIntegerField(default=0)
+    fail_both = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+# The counted columns, in this order everywhere: ingest sums, upserts and figures.
+VOLUME_COUNTERS = tuple(field.name for field in VolumeCounts._meta.local_fields)
+
+
+class DmarcDailyVolume(VolumeCounts):
     """Messages seen per header_from domain and UTC day, with the reporters' verdicts.
 
     Filled when each report is stored (in the same transaction), so the volume figures read a
@@ -222,12 +242,6 @@ class DmarcDailyVolume(models.Model):
         blank=True,
         db_index=False,  # covered by the (domain, day) index below
     )
-    messages = models.PositiveBigIntegerField(default=0)
-    dmarc_pass = models.PositiveBigIntegerField(default=0)
-    spf_aligned_pass = models.PositiveBigIntegerField(default=0)
-    dkim_aligned_pass = models.PositiveBigIntegerField(default=0)
-    quarantined_or_rejected = models.PositiveBigIntegerField(default=0)
-    fail_both = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("DMARC daily volume")

@@ -19,13 +19,13 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from adoption.models.dmarc_reports import TEXT_CHARS
+from adoption.models.dmarc_reports import TEXT_CHARS, VolumeCounts
 
 # ``scope`` of the rows counting the whole registry; a group's rows carry its id.
 WHOLE_REGISTRY = 0
 
 
-class DmarcScopeVolume(models.Model):
+class DmarcScopeVolume(VolumeCounts):
     """Messages one reporter saw on one UTC day from the domains of one scope, with the
     reporter's DMARC verdicts (``policy_evaluated``, RFC 9990 §3.1.1.9).
 
@@ -38,12 +38,6 @@ class DmarcScopeVolume(models.Model):
     day = models.DateField()
     scope = models.PositiveIntegerField()
     reporter = models.CharField(_("reporter"), max_length=TEXT_CHARS)
-    messages = models.PositiveBigIntegerField(default=0)
-    dmarc_pass = models.PositiveBigIntegerField(default=0)
-    spf_aligned_pass = models.PositiveBigIntegerField(default=0)
-    dkim_aligned_pass = models.PositiveBigIntegerField(default=0)
-    quarantined_or_rejected = models.PositiveBigIntegerField(default=0)
-    fail_both = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["scope", "day", "reporter"]

@@ -27,8 +27,8 @@ from django.db.models import Max
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from adoption.dmarc_reports.scope_volume import VOLUME_COLUMNS
 from adoption.models import DmarcDailyVolume, DmarcRecord, Domain, Group
+from adoption.models.dmarc_reports import VOLUME_COUNTERS
 from adoption.models.dmarc_volume import WHOLE_REGISTRY, DmarcScopeVolume
 
 DAY = "day"
@@ -70,7 +70,7 @@ class Share:
 
 @dataclass(frozen=True)
 class VolumePoint:
-    """One day or week: ``counts`` holds every ``VOLUME_COLUMNS`` sum; ``reporters`` the
+    """One day or week: ``counts`` holds every ``VOLUME_COUNTERS`` sum; ``reporters`` the
     receivers whose reports of that period held messages."""
 
     start: dt.date
@@ -104,7 +104,7 @@ class VolumeSeries:
         return self.total.reporters
 
 
-Sums = tuple[dt.date, Sequence[int]]  # (day, VOLUME_COLUMNS sums)
+Sums = tuple[dt.date, Sequence[int]]  # (day, VOLUME_COUNTERS sums)
 Named = tuple[dt.date, str]  # (day, a reporter whose reports of that day held messages)
 
 
@@ -122,7 +122,7 @@ def fold(
 ) -> VolumeSeries:
     """Sum daily rows into days or weeks, counting each receiver once per point and once in
     the total (pure: tested without a database)."""
-    buckets: dict[dt.date, list[int]] = defaultdict(lambda: [0] * len(VOLUME_COLUMNS))
+    buckets: dict[dt.date, list[int]] = defaultdict(lambda: [0] * len(VOLUME_COUNTERS))
     for day, values in sums:
         bucket = buckets[bucket_start(day, period)]
         for i, value in enumerate(values):
@@ -132,14 +132,14 @@ def fold(
         reporters[bucket_start(day, period)].add(reporter)
     length = dt.timedelta(days=6 if period == WEEK else 0)
     points = [
-        VolumePoint(key, key + length, dict(zip(VOLUME_COLUMNS, buckets[key], strict=True)),
+        VolumePoint(key, key + length, dict(zip(VOLUME_COUNTERS, buckets[key], strict=True)),
                     len(reporters[key]))
         for key in sorted(buckets)
     ]  # fmt: skip
     everyone = sorted(set().union(*reporters.values()))
-    totals = [sum(p.counts[c] for p in points) for c in VOLUME_COLUMNS]
+    totals = [sum(p.counts[c] for p in points) for c in VOLUME_COUNTERS]
     total = VolumePoint(
-        start, end, dict(zip(VOLUME_COLUMNS, totals, strict=True)), len(everyone)
+        start, end, dict(zip(VOLUME_COUNTERS, totals, strict=True)), len(everyone)
     )
     return VolumeSeries(period, start, end, points, total, everyone)
 
@@ -182,7 +182,7 @@ def scope_series(
     rows = list(
         DmarcScopeVolume.objects.filter(scope=scope_of(group), day__range=(start, end))
         .order_by()
-        .values_list("day", "reporter", *VOLUME_COLUMNS)
+        .values_list("day", "reporter", *VOLUME_COUNTERS)
     )
     return fold(
         ((r[0], r[2:]) for r in rows),
@@ -200,7 +200,7 @@ def domain_series(
     sums = (
         DmarcDailyVolume.objects.filter(domain=domain, day__range=(start, end))
         .order_by()
-        .values_list("day", *VOLUME_COLUMNS)
+        .values_list("day", *VOLUME_COUNTERS)
     )
     named = (
         DmarcRecord.objects.filter(

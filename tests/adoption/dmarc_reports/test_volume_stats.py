@@ -10,11 +10,11 @@ from django.core.management import call_command
 
 from adoption.dmarc_reports.scope_volume import (
     MAX_SUM,
-    VOLUME_COLUMNS,
     _upsert,
     rebuild_scope_volume,
 )
 from adoption.models import DmarcScopeVolume, Domain, Group, Membership
+from adoption.models.dmarc_reports import VOLUME_COUNTERS
 from adoption.models.dmarc_volume import WHOLE_REGISTRY
 from adoption.stats import mail_sources
 from adoption.stats import mail_volume as mv
@@ -34,7 +34,7 @@ from .volume_reports import (
 
 
 def counts(point: mv.VolumePoint) -> tuple[int, ...]:
-    return tuple(point.counts[c] for c in VOLUME_COLUMNS)
+    return tuple(point.counts[c] for c in VOLUME_COUNTERS)
 
 
 # --- pure folding ---------------------------------------------------------------------------
@@ -171,7 +171,7 @@ def test_a_domain_counts_for_the_groups_it_is_in_when_the_report_is_stored(regis
 @pytest.mark.django_db
 def test_rebuild_gives_the_rows_the_ingest_added(registry):
     store_reports()
-    fields = ("day", "scope", "reporter", *VOLUME_COLUMNS)
+    fields = ("day", "scope", "reporter", *VOLUME_COUNTERS)
     added = sorted(DmarcScopeVolume.objects.values_list(*fields))
     assert rebuild_scope_volume() == len(added)
     assert sorted(DmarcScopeVolume.objects.values_list(*fields)) == added
@@ -179,7 +179,7 @@ def test_rebuild_gives_the_rows_the_ingest_added(registry):
 
 @pytest.mark.django_db
 def test_sums_saturate_instead_of_overflowing(registry):
-    huge = (MAX_SUM - 5,) * len(VOLUME_COLUMNS)
+    huge = (MAX_SUM - 5,) * len(VOLUME_COUNTERS)
     _upsert(MONDAY, "forger.example", [(WHOLE_REGISTRY, huge)])
     _upsert(MONDAY, "forger.example", [(WHOLE_REGISTRY, huge)])
     assert DmarcScopeVolume.objects.get().messages == MAX_SUM
