@@ -245,6 +245,8 @@ SCANNER_CONCURRENCY = env_int("SCANNER_CONCURRENCY", 200, minimum=1)
 # SCANNER_CONCURRENCY and raises it while the resolver keeps up (scanner/pacing.py).
 # 0: twice SCANNER_CONCURRENCY. Size it to what the resolver accepts from all workers.
 SCANNER_MAX_CONCURRENCY = env_int("SCANNER_MAX_CONCURRENCY", 0, minimum=0)
+# false: keep every worker at SCANNER_CONCURRENCY queries in flight, whatever the resolver does.
+SCANNER_ADAPTIVE_CONCURRENCY = env_bool("SCANNER_ADAPTIVE_CONCURRENCY", True)
 # The resolvers validate DNSSEC and sit on a trusted path: results report the AD bit.
 SCANNER_TRUST_AD = env_bool("SCANNER_TRUST_AD", False)
 # Days between two scans of a domain that probe the long DKIM selector list; scans in between

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,11 @@ def scanner_worker(args: argparse.Namespace) -> dict[str, Any]:
         concurrency=args.concurrency,
         retry_temperror=not args.no_retry,
         # Only when asked: the same worker also measures scanners older than the option.
-        **({"adaptive": True} if args.adaptive_concurrency else {}),
+        **(
+            {"adaptive": args.adaptive_concurrency}
+            if args.adaptive_concurrency is not None
+            else {}
+        ),
     )
     statuses: Counter[str] = Counter()
     temperrors = 0
@@ -93,7 +98,7 @@ def scanner_worker(args: argparse.Namespace) -> dict[str, Any]:
     started, cpu = time.perf_counter(), time.process_time()
     if profile is not None:
         profile.enable()
-    asyncio.run(run())
+    start_loop(run(), args.event_loop)
     if profile is not None:
         profile.disable()
         profile.dump_stats(args.profile)
@@ -222,6 +227,23 @@ class Server:
         self.process.wait(timeout=30)
 
 
+def start_loop(main: Coroutine[Any, Any, None], event_loop: str) -> None:
+    """Run the scan on the scanner's own loop (uvloop) or, asked or older, asyncio's."""
+    try:
+        from scanner import eventloop
+    except ImportError:  # a scanner older than scanner/eventloop.py
+        asyncio.run(main)
+        return
+    eventloop.run(main, fast=event_loop != "asyncio")
+
+
+def adaptive_flag(adaptive: bool | None) -> list[str]:
+    """The worker's flag for an explicit choice; none for the scanner's own default."""
+    if adaptive is None:
+        return []
+    return ["--adaptive-concurrency" if adaptive else "--no-adaptive-concurrency"]
+
+
 def run_worker(kind: str, args: argparse.Namespace, extra: list[str]) -> dict[str, Any]:
     command = [sys.executable, str(Path(__file__).resolve()), kind, *extra]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
@@ -261,11 +283,8 @@ def measure(
         *(["--no-retry"] if no_retry else []),
         *(["--results-file", str(results_file)] if results_file else []),
         *(["--profile", args.profile] if getattr(args, "profile", "") else []),
-        *(
-            ["--adaptive-concurrency"]
-            if getattr(args, "adaptive_concurrency", False)
-            else []
-        ),
+        *adaptive_flag(getattr(args, "adaptive_concurrency", None)),
+        *(["--event-loop", args.event_loop] if getattr(args, "event_loop", "") else []),
     ]
     result = run_worker(kind, args, extra)
     result["queries"] = server.queries() - before
@@ -344,8 +363,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--adaptive-concurrency",
-        action="store_true",
-        help="let the bound on queries in flight follow the resolver (default: fixed)",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="let the bound on queries in flight follow the resolver, or keep it fixed "
+        "(default: the scanner's default, adaptive)",
+    )
+    parser.add_argument(
+        "--event-loop",
+        choices=("", "uvloop", "asyncio"),
+        default="",
+        help="the scanner's event loop (default: the scanner's own choice, uvloop)",
     )
     args = parser.parse_args(argv)
 
@@ -390,7 +417,10 @@ def worker_main(kind: str, argv: list[str]) -> int:
     parser.add_argument("--no-retry", action="store_true")
     parser.add_argument("--results-file", default="")
     parser.add_argument("--profile", default="")
-    parser.add_argument("--adaptive-concurrency", action="store_true")
+    parser.add_argument(
+        "--adaptive-concurrency", action=argparse.BooleanOptionalAction, default=None
+    )
+    parser.add_argument("--event-loop", default="")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     worker = scanner_worker if kind == "scanner-worker" else checkdmarc_worker

@@ -10,7 +10,6 @@ machine failed (out of file descriptors or buffers: never reported as a DNS outc
 from __future__ import annotations
 
 import argparse
-import asyncio
 import ipaddress
 import json
 import os
@@ -20,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import aclosing
 from typing import Any, TextIO
 
+from . import eventloop
 from .engine import Item, check_domains_ordered
 from .errors import LocalFailure
 from .names import InvalidDomain, normalize_domain
@@ -58,8 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency",
         type=positive_int,
         default=DEFAULTS.concurrency,
-        help=f"DNS queries in flight (default {DEFAULTS.concurrency}; with "
-        "--adaptive-concurrency, where the bound starts)",
+        help=f"DNS queries in flight at the start (default {DEFAULTS.concurrency}; "
+        "the bound then follows the resolver, see --adaptive-concurrency)",
     )
     check.add_argument(
         "--max-concurrency",
@@ -70,9 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--adaptive-concurrency",
-        action="store_true",
+        action=argparse.BooleanOptionalAction,
+        default=DEFAULTS.adaptive,
         help="let the bound follow the resolver: raised while it keeps up, lowered on "
-        "SERVFAIL/REFUSED bursts or timeouts (experimental; default: fixed)",
+        "SERVFAIL/REFUSED bursts or timeouts (default: on; --no-adaptive-concurrency keeps "
+        "it at --concurrency)",
     )
     check.add_argument(
         "--domain-budget",
@@ -386,7 +388,7 @@ def main(
         if args.processes > 1 and len(items) > 1:
             run_split(items, options, args.processes, args.json, out, err)
         else:
-            asyncio.run(run_check(items, options, args.json, out, err))
+            eventloop.run(run_check(items, options, args.json, out, err))
     except KeyboardInterrupt:
         return 130  # the shell's convention for SIGINT
     except LocalFailure as error:

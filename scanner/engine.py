@@ -20,6 +20,7 @@ import sys
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Sequence
 from contextlib import aclosing
 
+from . import eventloop
 from .adsp import check_adsp
 from .answer import DnsAnswer
 from .budget import domain_budget
@@ -361,13 +362,20 @@ class _Pool:
 
 def retry_options(options: ScanOptions) -> ScanOptions:
     """The end-of-run retry's options: one attempt with a doubled timeout, and a budget of
-    that one attempt per domain, so the retry pass ends one such wait after its last start."""
+    that one attempt per domain, so the retry pass ends one such wait after its last start.
+
+    Its bound on queries in flight stays at the configured ``concurrency``
+    (docs/scanner-decisions.md 8.4): the retried domains are the ones that failed, so their
+    SERVFAILs and timeouts say nothing about the resolver's load. Adapting to them halved the
+    bound to its floor and the retry of 50 lame domains took minutes (docs/benchmarks.md).
+    """
     timeout = options.timeout * RETRY_TIMEOUT_FACTOR
     return dataclasses.replace(
         options,
         timeout=timeout,
         retries=0,
         domain_budget=timeout * RETRY_BUDGET_LIFETIMES,
+        adaptive=False,
     )
 
 
@@ -479,7 +487,7 @@ def check_domains_sync(
         async with aclosing(check_domains_ordered(domains, options)) as results:
             return [result async for result in results]
 
-    return asyncio.run(collect())
+    return eventloop.run(collect())
 
 
 __all__ = [

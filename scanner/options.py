@@ -31,7 +31,7 @@ class ScanOptions:
     then does a result report ``dnssec`` as ``secure`` or ``insecure`` from the AD bit, else
     ``unknown`` (docs/scanner-decisions.md 6.5: hearsay otherwise).
 
-    ``concurrency`` is the bound on queries in flight; with ``adaptive`` (off by default) it is
+    ``concurrency`` is the bound on queries in flight; with ``adaptive`` (the default) it is
     where the run starts and the bound then follows the
     resolver's answers (``scanner.pacing``), never above ``max_concurrency`` (the operator's
     cap; ``None``: DEFAULT_CAP_FACTOR times ``concurrency``). ``domain_budget`` is the time in
@@ -50,10 +50,9 @@ class ScanOptions:
     retry_temperror: bool = True
     trust_ad: bool = False
     max_concurrency: int | None = None
-    # Off by default: with lame domains' timeouts holding slots after a back-off, the
-    # controller slowed a 10,000-domain direct scan from 29.5 s to 198 s (bench/
-    # scan_throughput.py, 2026-12-03); opt in with --adaptive-concurrency until it is fixed.
-    adaptive: bool = False
+    # The bound on queries in flight follows the resolver (scanner.pacing); False keeps it
+    # at ``concurrency`` (CLI --no-adaptive-concurrency, SCANNER_ADAPTIVE_CONCURRENCY=false).
+    adaptive: bool = True
     domain_budget: float | None = None
 
     @property

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import time
 from dataclasses import dataclass
 
 MIN_LIMIT = 4  # below this a scan crawls; a resolver refusing 4 queries at once is down
@@ -150,7 +151,7 @@ class Pacing:
                 self._good, self._saturated = 0, False
 
     def failed(self, reason: str, sent_at: float) -> None:
-        """An attempt sent at ``sent_at`` (loop time) failed with ``reason``."""
+        """An attempt sent at ``sent_at`` (:func:`time.perf_counter`) failed with ``reason``."""
         if reason not in BACK_OFF_REASONS:
             self._record(False)  # NOTIMP, FORMERR: that server's answer, not its load
             return
@@ -163,7 +164,7 @@ class Pacing:
             and self.limit > self.floor
         ):
             self._change(max(self.floor, int(self.limit * DECREASE_FACTOR)), reason)
-            self._calm_since = asyncio.get_running_loop().time()
+            self._calm_since = time.perf_counter()
             self._outcomes.clear()
             self._failures = 0
 

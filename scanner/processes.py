@@ -15,7 +15,6 @@ their results as already formatted values, in batches, through a pipe each.
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import json
 import multiprocessing
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from . import eventloop
 from .engine import Item, check_domains_ordered
 from .errors import LocalFailure
 from .options import ScanOptions
@@ -107,7 +107,7 @@ def work(
 ) -> None:
     """A worker process: scan ``share`` in order, send formatted results in batches."""
     try:
-        asyncio.run(_scan(share, options, formatter, pipe))
+        eventloop.run(_scan(share, options, formatter, pipe))
     except LocalFailure as error:
         pipe.send(WorkerFailed(str(error)))
     except KeyboardInterrupt:

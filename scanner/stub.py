@@ -28,6 +28,7 @@ import socket
 import struct
 import weakref
 from dataclasses import dataclass
+from time import perf_counter
 
 import dns.resolver
 
@@ -345,7 +346,9 @@ class StubResolver:
                 remaining = deadline - self.loop.time()
                 if remaining <= 0:
                     raise TempError("timeout", "lifetime expired")
-                sent_at = self.loop.time()
+                # Answer times from perf_counter: uvloop's loop time is in whole
+                # milliseconds, coarser than a loopback resolver's answers (eventloop.py).
+                sent_at = perf_counter()
                 wait = min(remaining, self.options.timeout)
                 # One coroutine level less per query than a helper would cost (CPU).
                 response = await self._udp(server, qname, rdtype, wait)
@@ -356,7 +359,7 @@ class StubResolver:
                     continue  # timed out: the same server is asked again next round
                 failure = SERVER_REASONS.get(response.rcode)
                 if failure is None:
-                    self.pacing.answered(self.loop.time() - sent_at)
+                    self.pacing.answered(perf_counter() - sent_at)
                     return response
                 self.pacing.failed(failure, sent_at)
                 reason = failure

@@ -69,6 +69,7 @@ def scan_options_from_settings() -> dict[str, object]:
         "retries": settings.SCANNER_RETRIES,
         "concurrency": settings.SCANNER_CONCURRENCY,
         "max_concurrency": settings.SCANNER_MAX_CONCURRENCY or None,
+        "adaptive": settings.SCANNER_ADAPTIVE_CONCURRENCY,
         "trust_ad": settings.SCANNER_TRUST_AD,
     }
 
@@ -96,6 +97,8 @@ def options_from(raw: Mapping[str, Any]) -> ScanOptions:
         max_concurrency=int(raw["max_concurrency"])
         if raw.get("max_concurrency")
         else None,
+        # Runs stored before the setting existed: the scanner's default (adaptive).
+        adaptive=bool(raw.get("adaptive", True)),
         trust_ad=bool(raw.get("trust_ad", False)),
     )
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.cli import Progress
+from scanner.cli import Progress, build_parser
 from scanner.result import DomainResult
 from tests.dnsserver import DnsServer
 from tests.scanner.helpers import (
@@ -285,3 +285,18 @@ def test_check_json_prints_dkim_selectors(dns_server: DnsServer) -> None:
         False,
         False,
     )
+
+
+@pytest.mark.parametrize(
+    ("flags", "adaptive"),
+    [
+        ([], True),
+        (["--adaptive-concurrency"], True),
+        (["--no-adaptive-concurrency"], False),
+    ],
+)
+def test_concurrency_follows_the_resolver_unless_told_not_to(
+    flags: list[str], adaptive: bool
+) -> None:
+    args = build_parser().parse_args(["check", "example.test", *flags])
+    assert args.adaptive_concurrency is adaptive

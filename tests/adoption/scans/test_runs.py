@@ -208,6 +208,7 @@ def test_scan_options_come_from_settings():
         SCANNER_RETRIES=0,
         SCANNER_CONCURRENCY=50,
         SCANNER_MAX_CONCURRENCY=80,
+        SCANNER_ADAPTIVE_CONCURRENCY=False,
     ):
         run = ScanRun(options=scanning.scan_options_from_settings())
     assert scanning.options_of(run) == ScanOptions(
@@ -216,12 +217,14 @@ def test_scan_options_come_from_settings():
         retries=0,
         concurrency=50,
         max_concurrency=80,
+        adaptive=False,
     )
 
 
 def test_a_run_stored_before_the_cap_existed_gets_the_scanners_default_cap():
     run = ScanRun(options={"concurrency": 50})
     assert scanning.options_of(run).concurrency_cap == 100
+    assert scanning.options_of(run).adaptive  # the scanner's default
 
 
 @pytest.mark.django_db

@@ -1,0 +1,42 @@
+"""The event loop a scan runs on: uvloop where it is installed, else asyncio's own.
+
+A scan is thousands of small UDP exchanges, and most of its CPU is the event loop's own
+machinery (handles, futures, task steps: docs/benchmarks.md, "CPU per domain"). uvloop runs that
+machinery in C on libuv: measured on resolver-shaped answers, it cut the scanner's CPU per domain
+by about a tenth (docs/benchmarks.md). It changes no result: only how fast the loop turns
+(tests/scanner/test_eventloop.py scans the same zone on both loops). Where it is not
+available (Windows, an unusual platform) asyncio's loop runs the same code.
+
+uvloop's ``loop.time()`` has millisecond resolution; answer times for the adaptive bound are
+therefore read from :func:`time.perf_counter` (``scanner.stub``), never from the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from types import ModuleType
+from typing import Any, TypeVar
+
+uvloop: ModuleType | None
+try:
+    import uvloop
+except ImportError:  # no wheel for this platform (Windows)
+    uvloop = None
+
+T = TypeVar("T")
+
+
+def available() -> bool:
+    return uvloop is not None
+
+
+def run(main: Coroutine[Any, Any, T], *, fast: bool = True) -> T:
+    """``asyncio.run(main)`` on uvloop when ``fast`` and uvloop is installed."""
+    if fast and uvloop is not None:
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(main)
+    return asyncio.run(main)
+
+
+__all__ = ["available", "run"]
