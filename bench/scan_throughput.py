@@ -234,7 +234,7 @@ def start_loop(main: Coroutine[Any, Any, None], event_loop: str) -> None:
     except ImportError:  # a scanner older than scanner/eventloop.py
         asyncio.run(main)
         return
-    eventloop.run(main, fast=event_loop != "asyncio")
+    eventloop.run_loop(main, fast=event_loop != "asyncio")
 
 
 def adaptive_flag(adaptive: bool | None) -> list[str]:

@@ -19,9 +19,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import aclosing
 from typing import Any, TextIO
 
-from . import eventloop
 from .engine import Item, check_domains_ordered
 from .errors import LocalFailure
+from .eventloop import run_loop
 from .names import InvalidDomain, normalize_domain
 from .options import ScanOptions, parse_nameserver
 from .processes import json_line, scan_split
@@ -388,7 +388,7 @@ def main(
         if args.processes > 1 and len(items) > 1:
             run_split(items, options, args.processes, args.json, out, err)
         else:
-            eventloop.run(run_check(items, options, args.json, out, err))
+            run_loop(run_check(items, options, args.json, out, err))
     except KeyboardInterrupt:
         return 130  # the shell's convention for SIGINT
     except LocalFailure as error:

@@ -20,7 +20,6 @@ import sys
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Sequence
 from contextlib import aclosing
 
-from . import eventloop
 from .adsp import check_adsp
 from .answer import DnsAnswer
 from .budget import domain_budget
@@ -29,6 +28,7 @@ from .dkim import check_dkim
 from .dmarc import check_dmarc
 from .dnsio import query
 from .errors import ScanError, TempError
+from .eventloop import run_loop
 from .extras import check_bimi, check_mta_sts, check_tls_rpt
 from .mx import check_mx
 from .names import InvalidDomain, normalize_domain, psl_version, to_unicode
@@ -487,7 +487,7 @@ def check_domains_sync(
         async with aclosing(check_domains_ordered(domains, options)) as results:
             return [result async for result in results]
 
-    return eventloop.run(collect())
+    return run_loop(collect())
 
 
 __all__ = [

@@ -3,8 +3,8 @@
 A scan is thousands of small UDP exchanges, and most of its CPU is the event loop's own
 machinery (handles, futures, task steps: docs/benchmarks.md, "CPU per domain"). uvloop runs that
 machinery in C on libuv: measured on resolver-shaped answers, it cut the scanner's CPU per domain
-by about a tenth (docs/benchmarks.md). It changes no result: only how fast the loop turns
-(tests/scanner/test_eventloop.py scans the same zone on both loops). Where it is not
+by 6-11% (docs/benchmarks.md, "uvloop, adopted"). It changes no result: only how fast the loop turns
+(tests/scanner/test_determinism.py scans the same jittered zone on both loops). Where it is not
 available (Windows, an unusual platform) asyncio's loop runs the same code.
 
 uvloop's ``loop.time()`` has millisecond resolution; answer times for the adaptive bound are
@@ -31,7 +31,7 @@ def available() -> bool:
     return uvloop is not None
 
 
-def run(main: Coroutine[Any, Any, T], *, fast: bool = True) -> T:
+def run_loop(main: Coroutine[Any, Any, T], *, fast: bool = True) -> T:
     """``asyncio.run(main)`` on uvloop when ``fast`` and uvloop is installed."""
     if fast and uvloop is not None:
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
@@ -39,4 +39,4 @@ def run(main: Coroutine[Any, Any, T], *, fast: bool = True) -> T:
     return asyncio.run(main)
 
 
-__all__ = ["available", "run"]
+__all__ = ["available", "run_loop"]

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from . import eventloop
 from .engine import Item, check_domains_ordered
 from .errors import LocalFailure
+from .eventloop import run_loop
 from .options import ScanOptions
 from .result import DomainResult
 
@@ -107,7 +107,7 @@ def work(
 ) -> None:
     """A worker process: scan ``share`` in order, send formatted results in batches."""
     try:
-        eventloop.run(_scan(share, options, formatter, pipe))
+        run_loop(_scan(share, options, formatter, pipe))
     except LocalFailure as error:
         pipe.send(WorkerFailed(str(error)))
     except KeyboardInterrupt:

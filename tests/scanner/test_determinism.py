@@ -195,7 +195,7 @@ def test_the_uvloop_and_asyncio_loops_give_identical_results() -> None:
         server = JitterServer(len(scans), zone_texts=(ZONE,), type_faults=APEX_FAULTS)
         with server:
             options = options_for(server, timeout=TIMEOUT)
-            loop, results = eventloop.run(collect(), fast=fast)
+            loop, results = eventloop.run_loop(collect(), fast=fast)
             scans.setdefault(loop, []).append(results)
     assert sorted(scans) == ["asyncio.unix_events", "uvloop"]
     first = scans["uvloop"][0]
