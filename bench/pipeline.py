@@ -33,6 +33,11 @@ RESULT_TABLES = ("adoption_runresult", "adoption_resultversion")
 # Seconds for the DNS server to load its zone: 10,000 domains take ~10 s, 100,000 ~2 minutes
 # on a busy machine.
 SERVER_START_TIMEOUT = 600
+# Seconds for a done run's tallies and report (the report's comparison took 10–14 s at
+# 100,000 domains before it was a join, docs/benchmarks.md).
+REPORT_TIMEOUT = 900
+# Seconds for the worker's warm shutdown (it finishes the tasks it is running).
+WORKER_STOP_TIMEOUT = 120
 
 
 def free_port() -> int:
@@ -89,6 +94,29 @@ def relation_bytes() -> dict[str, int]:
         return sizes
 
 
+def wait_for_report(run_id: int) -> float:
+    """Wait until the worker has finalised a done run (adoption/scans/runs.py
+    ``finalise_run``): its tallies stored and its report built and through ``send_report``
+    (which sets ``emailed_at`` even with no subscriber), so stopping the worker cuts nothing
+    off and leaves no message in the queue. Returns the perf_counter() at that moment."""
+    from adoption.models import RunReport, TalliedRun
+
+    deadline = time.monotonic() + REPORT_TIMEOUT
+    while time.monotonic() < deadline:
+        tallied = TalliedRun.objects.filter(run_id=run_id).exists()
+        if (
+            tallied
+            and RunReport.objects.filter(
+                run_id=run_id, emailed_at__isnull=False
+            ).exists()
+        ):
+            return time.perf_counter()
+        time.sleep(0.2)
+    raise RuntimeError(
+        f"run {run_id}: no tallies and sent report after {REPORT_TIMEOUT} s"
+    )
+
+
 def run_once(label: str, chunk_size: int) -> tuple[float, dict[str, int]]:
     from django.db import transaction
 
@@ -103,6 +131,11 @@ def run_once(label: str, chunk_size: int) -> tuple[float, dict[str, int]]:
         time.sleep(0.2)
     elapsed = time.perf_counter() - start
     run = ScanRun.objects.get(pk=run.pk)
+    if run.state == ScanRun.State.DONE:
+        finished = wait_for_report(run.pk)
+        print(
+            f"{label}: tallies and report {finished - start - elapsed:.1f} s after done"
+        )
     after = relation_bytes()
     delta = {key: after[key] - before[key] for key in after}
     print(
@@ -206,8 +239,14 @@ def main() -> int:
         )
     finally:
         if worker is not None:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=60)
+            # The main process only: Celery's warm shutdown lets its pool finish the tasks
+            # it is running; a SIGTERM to the whole process group killed them mid-task.
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=WORKER_STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait(timeout=30)
         dns.terminate()
         dns.wait(timeout=30)
     return 0

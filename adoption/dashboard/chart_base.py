@@ -84,7 +84,8 @@ class Chart:
     def load(self, params: Params) -> Any:
         raise NotImplementedError
 
-    def figure(self, data: Any, params: Params) -> go.Figure:
+    def figure(self, data: Any, params: Params) -> go.Figure | figures.FigureDict:
+        """A plotly figure, or (the overview's chart) the dict plotly.js reads."""
         raise NotImplementedError
 
     def table(self, data: Any, params: Params) -> Table:

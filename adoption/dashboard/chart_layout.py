@@ -21,6 +21,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 TOP = 50  # the title
@@ -108,7 +109,11 @@ def wrap(text: str, limit: float = NOTE_WIDTH) -> list[str]:
     return [line for part in text.splitlines() for line in _wrap_line(part, limit)]
 
 
-def _wrap_line(text: str, limit: float) -> list[str]:
+# Every chart wraps its note, which is one of a few translated texts; measuring the line
+# again for each character added made this 2-3 ms a chart, so each text is wrapped once per
+# process (docs/benchmarks.md, "100,000 domains × 52 runs").
+@lru_cache(maxsize=256)
+def _wrap_line(text: str, limit: float) -> tuple[str, ...]:
     lines: list[str] = []
     line = ""
     for piece in _tokens(text):
@@ -120,7 +125,7 @@ def _wrap_line(text: str, limit: float) -> list[str]:
             line += piece
     if line.strip():
         lines.append(line.rstrip())
-    return lines
+    return tuple(lines)
 
 
 def note_markup(lines: Sequence[str]) -> str:

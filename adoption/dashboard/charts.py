@@ -69,7 +69,7 @@ class AdoptionChart(Chart):
             stats_references.reference_lines(params.group),
         )
 
-    def figure(self, data: AdoptionData, params: Params) -> go.Figure:
+    def figure(self, data: AdoptionData, params: Params) -> figures.FigureDict:
         return figures.adoption_over_time(
             data.series,
             mechanism_names(),

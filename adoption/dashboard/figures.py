@@ -15,6 +15,7 @@ is drawn over another.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -56,6 +57,18 @@ from adoption.stats.counts import RunAdoption
 from adoption.stats.mechanisms import ADOPTED
 
 LABELLED_POINTS = 12  # up to this many runs, every point shows its value (survey style)
+
+# The overview's chart is written as the plain dict plotly.js reads, not through
+# ``plotly.graph_objects``, where every property is validated as it is set and ``to_dict``
+# deep-copies the figure: for 10 lines × 52 runs that took 87-91 ms (0.3-0.4 s under heavier
+# load), half of the page's time; by hand it takes 4 ms (docs/benchmarks.md, "100,000 domains
+# × 52 runs"). tests/adoption/dashboard/test_overview_figure.py has plotly validate the dict
+# and checks that plotly writes it back unchanged, so the two cannot drift. The other charts
+# have fewer points and stay plotly figures.
+FigureDict = dict[str, Any]
+# What plotly writes for ``template="none"`` (the test checks it). Written out, not read from
+# ``plotly.io.templates``: loading that builds plotly objects, 0.2 s when a process starts.
+_NO_TEMPLATE: dict[str, Any] = {"data": {"scatter": [{"type": "scatter"}]}}
 
 
 def base_layout(
@@ -99,7 +112,11 @@ def base_layout(
 
 def _legend(fig: go.Figure) -> tuple[int, int]:
     """Legend rows and entries per row for the figure's traces."""
-    names = [t.name or "" for t in fig.data if t.showlegend is not False]
+    return _legend_of([t.name or "" for t in fig.data if t.showlegend is not False])
+
+
+def _legend_of(names: Sequence[str]) -> tuple[int, int]:
+    """Legend rows and entries per row for traces of these legend names."""
     per_row = legend_per_row(names)
     return legend_rows(len(names), per_row), per_row
 
@@ -130,21 +147,24 @@ def _mechanism_line(
     hidden: bool,
     text: ChartText,
     x: Sequence[str | None],
-) -> go.Scatter:
+    whens: Sequence[str],
+) -> dict[str, Any]:
+    """One mechanism's line as a plotly.js trace (``FigureDict``); ``whens``: each run's
+    date and time as the hover names it (``when_label``, the same for every line)."""
     colour, symbol, dash = MECHANISM_STYLE.get(key, ("grey", "circle", "solid"))
     figures = [p.figures[key] for p in series]
     labelled = len(series) <= LABELLED_POINTS
-    return go.Scatter(
-        x=list(x),
-        y=[f.percent for f in figures],
-        name=plain(name),
-        mode="lines+markers+text" if labelled else "lines+markers",
-        text=[_percent_text(f.percent) for f in figures] if labelled else None,
-        textposition="top center",
-        line={"color": OKABE_ITO[colour], "dash": dash, "width": 2},
-        marker={"symbol": symbol, "size": 8, "line": {"width": 1, "color": "#333"}},
-        visible="legendonly" if hidden else True,
-        customdata=[
+    line: dict[str, Any] = {
+        "type": "scatter",
+        "x": list(x),
+        "y": [f.percent for f in figures],
+        "name": plain(name),
+        "mode": "lines+markers+text" if labelled else "lines+markers",
+        "textposition": "top center",
+        "line": {"color": OKABE_ITO[colour], "dash": dash, "width": 2},
+        "marker": {"symbol": symbol, "size": 8, "line": {"width": 1, "color": "#333"}},
+        "visible": "legendonly" if hidden else True,
+        "customdata": [
             {
                 "run": p.run_id,
                 "mechanism": key,
@@ -153,14 +173,17 @@ def _mechanism_line(
                 "numerator": f.numerator,
                 "denominator": f.denominator,
                 "unknown": f.unknown,
-                "when": when_label(p.finished_at, text),
+                "when": when,
             }
-            for p, f in zip(series, figures, strict=True)
+            for p, f, when in zip(series, figures, whens, strict=True)
         ],  # fmt: skip
-        hovertemplate=_figure_hover(
+        "hovertemplate": _figure_hover(
             text, "%{fullData.name}<br>%{customdata.when}", "%{y:.1f}%"
         ),
-    )
+    }
+    if labelled:  # plotly leaves out a property that is not set
+        line["text"] = [_percent_text(f.percent) for f in figures]
+    return line
 
 
 def adoption_over_time(
@@ -170,30 +193,34 @@ def adoption_over_time(
     group_id: int | None,
     text: ChartText,
     references: Sequence[ReferenceTrace] = (),
-) -> go.Figure:
+) -> FigureDict:
     """One line per mechanism (``names``: key -> translated label, in legend order), adoption
-    % per run; historic mechanisms start hidden; published series as dashed labelled lines."""
+    % per run; historic mechanisms start hidden; published series as dashed labelled lines.
+    The figure is the dict plotly.js reads, written by hand (``FigureDict``)."""
     runs = run_axis([(p.run_id, p.finished_at) for p in series])
-    fig = go.Figure()
-    for key, name in names.items() if series else ():  # no run yet: published ones only
-        fig.add_trace(
-            _mechanism_line(key, name, series, group_id, key in historic, text, runs.x)
+    whens = [when_label(p.finished_at, text) for p in series]
+    traces = [
+        _mechanism_line(
+            key, name, series, group_id, key in historic, text, runs.x, whens
         )
+        for key, name in (names.items() if series else ())  # no run yet: published only
+    ]
     slots: list[Slot] = []
     drawn: list[str] = []  # the mechanisms of the published series drawn so far
     for trace in references:
         variant = drawn.count(trace.line.mechanism)
-        fig.add_trace(reference_line(trace, text, variant))
+        traces.append(reference_line(trace, text, variant))
         drawn.append(trace.line.mechanism)
         slots += reference_slots(trace)
     xaxis = runs.axis(text, slots)
-    rows, per_row = _legend(fig)
+    rows, per_row = _legend_of(
+        [t.get("name") or "" for t in traces if t.get("showlegend") is not False]
+    )
     bottom = Bottom(tick_lines(xaxis), bool(text.x_title), rows)
-    fig.update_layout(
-        base_layout(text, bottom, per_row=per_row, yaxis=_percent_axis(text.y_title),
-                xaxis=xaxis)
-    )  # fmt: skip
-    return fig
+    layout = base_layout(text, bottom, per_row=per_row, yaxis=_percent_axis(text.y_title),
+                         xaxis=xaxis)  # fmt: skip
+    layout["template"] = copy.deepcopy(_NO_TEMPLATE)
+    return {"data": traces, "layout": layout}
 
 
 def scope_bars(

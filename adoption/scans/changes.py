@@ -3,7 +3,8 @@ weakened a mechanism.
 
 What counts as each is :func:`adoption.scans.run_report.compare`, the one definition shared
 with a run's report and a domain's timeline; this module only finds the domains whose stored
-result changed between two runs and asks it.
+result changed between two runs (:mod:`adoption.scans.changed_results`, the join the report
+uses too) and asks it.
 
 Which runs are consecutive depends on the scope, as for the figures
 (:func:`adoption.stats.counts.runs_for`): the finished runs of the whole registry for the
@@ -20,8 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, FilteredRelation, Q, QuerySet
-from django.db.models.lookups import Exact
+from django.db.models import QuerySet
 
 from adoption.models import (
     Domain,
@@ -31,6 +31,7 @@ from adoption.models import (
     RunResult,
     ScanRun,
 )
+from adoption.scans.changed_results import changed_results
 from adoption.scans.run_report import COLUMNS, Change, compare
 from adoption.stats.counts import results_in_scope, runs_for
 
@@ -58,18 +59,10 @@ def _changed_rows(
     previous: ScanRun, run: ScanRun, results: QuerySet[RunResult]
 ) -> list[dict[str, Any]]:
     """The rows of ``results`` in ``run`` whose version differs from the same domain's in
-    ``previous``, with the earlier version's id (``before__version``).
-
-    The earlier row is joined, not looked up per row: for 10,000 domains the per-row subquery
-    took 1.7 s, the join 16 ms (docs/benchmarks.md). NOT (before = now) is never true for a
-    domain the earlier run did not measure (NULL), so new domains drop out.
-    """
-    earlier = Q(domain__run_results__run=previous)
+    ``previous`` (:func:`adoption.scans.changed_results.changed_results`; new domains drop
+    out), with the earlier version's id (``before__version``)."""
     return list(
-        results.filter(run=run)
-        .annotate(before=FilteredRelation("domain__run_results", condition=earlier))
-        .alias(unchanged=Exact(F("before__version"), F("version")))
-        .filter(unchanged=False)
+        changed_results(previous, run, results)
         .order_by("domain__name")
         .values(
             "domain__name",

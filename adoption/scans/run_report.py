@@ -9,6 +9,7 @@ from typing import Any
 
 from adoption.models import RunReport, RunResult, ScanRun
 from adoption.models.summary import TALLY_FIELDS
+from adoption.scans.changed_results import changed_results
 from adoption.stats import counts as stats
 from adoption.stats.mechanisms import (
     MECHANISMS,
@@ -48,12 +49,33 @@ def previous_run(run: ScanRun) -> ScanRun | None:
     )
 
 
-def _states(run: ScanRun) -> dict[str, dict[str, Any]]:
-    fields = [f"version__{c}" for c in COLUMNS]
-    rows = RunResult.objects.filter(run=run).values("domain__name", *fields)
-    return {
-        row["domain__name"]: {c: row[f"version__{c}"] for c in COLUMNS} for row in rows
-    }
+def _changed_states(
+    previous: ScanRun, run: ScanRun
+) -> list[tuple[str, dict[str, Any] | None, dict[str, Any]]]:
+    """(domain, state in ``previous`` or None if it was not measured, state in ``run``) of
+    the domains of ``run`` whose result changed or is new, by domain: the database finds them
+    (:mod:`adoption.scans.changed_results`), an unchanged domain is never loaded."""
+    rows = (
+        changed_results(previous, run, RunResult.objects.all(), new_domains=True)
+        .order_by()  # sorted below: the same order as Python's, whatever the collation
+        .values(
+            "domain__name",
+            "before__version",
+            *(f"before__version__{c}" for c in COLUMNS),
+            *(f"version__{c}" for c in COLUMNS),
+        )
+    )
+    states = [
+        (
+            row["domain__name"],
+            None
+            if row["before__version"] is None
+            else {c: row[f"before__version__{c}"] for c in COLUMNS},
+            {c: row[f"version__{c}"] for c in COLUMNS},
+        )
+        for row in rows
+    ]
+    return sorted(states, key=lambda state: state[0])
 
 
 def compare(
@@ -103,10 +125,9 @@ def _strength(
 def changes_between(previous: ScanRun | None, run: ScanRun) -> list[Change]:
     if previous is None:
         return []
-    before = _states(previous)
     changes: list[Change] = []
-    for domain, state in sorted(_states(run).items()):
-        changes += compare(before.get(domain), state, domain)
+    for domain, before, after in _changed_states(previous, run):
+        changes += compare(before, after, domain)
     return changes
 
 

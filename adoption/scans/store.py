@@ -120,11 +120,39 @@ def summary_columns(result: dict[str, Any]) -> dict[str, Any]:
     return columns
 
 
+def _version_ids(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """Ids of the stored versions among these (domain id, digest) pairs (one query)."""
+    pairs = set(keys)
+    if not pairs:
+        return {}
+    found = (
+        ResultVersion.objects.filter(
+            domain_id__in={pair[0] for pair in pairs},
+            digest__in={pair[1] for pair in pairs},
+        )
+        .order_by()  # not the model's ordering: a join to Domain and a sort for nothing
+        .values_list("domain_id", "digest", "pk")
+    )
+    return {(domain_id, dig): pk for domain_id, dig, pk in found}
+
+
 def _versions_for(
     results: Sequence[tuple[Domain, dict[str, Any], str]],
 ) -> dict[tuple[int, str], int]:
-    """Ids of the versions for these (domain, result, digest), creating the missing ones."""
+    """Ids of the versions for these (domain, result, digest), creating the missing ones.
+
+    The stored ones are looked up first and only the missing ones are sent: from the second
+    run on most domains are unchanged, and packing their JSON into an insert whose rows all
+    exist cost 294 ms of worker CPU per 250 domains (docs/benchmarks.md). A version another
+    worker adds between the lookup and the insert conflicts on (domain, digest): the insert
+    skips it (PostgreSQL waits for the other transaction first) and the second lookup finds
+    the other worker's row.
+    """
     wanted = {(domain.pk, dig): (domain, result) for domain, result, dig in results}
+    versions = _version_ids(wanted)
+    missing = {key: wanted[key] for key in wanted if key not in versions}
+    if not missing:
+        return versions
     ResultVersion.objects.bulk_create(
         [
             ResultVersion(
@@ -133,14 +161,11 @@ def _versions_for(
                 result=stable_result(result),
                 **summary_columns(result),
             )
-            for key, (domain, result) in wanted.items()
+            for key, (domain, result) in missing.items()
         ],
-        ignore_conflicts=True,  # the same content seen before (or by a parallel task): reuse it
+        ignore_conflicts=True,  # the same content added by a parallel task: reuse it
     )
-    found = ResultVersion.objects.filter(
-        domain_id__in={key[0] for key in wanted}, digest__in={key[1] for key in wanted}
-    ).values_list("domain_id", "digest", "pk")
-    return {(domain_id, dig): pk for domain_id, dig, pk in found}
+    return {**versions, **_version_ids(missing)}
 
 
 def checked_at(result: dict[str, Any]) -> dt.datetime:

@@ -1,14 +1,15 @@
 """The overview (the page at ``/``), the breakdown pages, and each chart's CSV.
 
 Each view reads its query string with a form, loads one chart's statistics through
-``adoption.dashboard.charts`` and renders the figure (as JSON for plotly.js, escaped by ``json_script``)
-with its table.
+``adoption.dashboard.charts`` and renders the figure (as JSON for plotly.js, escaped as Django's
+``json_script`` does: ``adoption.dashboard.figure_script``) with its table.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import plotly.graph_objects as go
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.forms import Form
@@ -27,6 +28,8 @@ from django.views.decorators.http import require_GET
 
 from adoption.access import can_view_volume, is_staff, viewer_required
 from adoption.dashboard import charts, published
+from adoption.dashboard.figure_script import json_script
+from adoption.dashboard.figures import FigureDict
 from adoption.dashboard.forms import (
     DEFAULT_MECHANISM,
     BreakdownForm,
@@ -99,11 +102,15 @@ def volume_refused(request: HttpRequest) -> HttpResponseBase | None:
     raise PermissionDenied
 
 
-def figure_json(figure: Any) -> dict[str, Any]:
-    """The figure as plain data; the template writes it with ``json_script``, which escapes
-    ``<``, ``>`` and ``&`` so no text in it can close the script element. (The figures hold
-    only lists, strings, numbers and None: no NaN or numpy arrays needing plotly's encoder.)"""
-    data: dict[str, Any] = figure.to_dict()
+def figure_json(figure: go.Figure | FigureDict) -> FigureDict:
+    """The figure as plain data; the page holds it as ``figure_script.json_script`` writes it,
+    which escapes ``<``, ``>`` and ``&`` so no text in it can close the script element. (The
+    figures hold only lists, strings, numbers and None: no NaN or numpy arrays needing
+    plotly's encoder.) The overview's chart is built as this plain data already
+    (``figures.FigureDict``)."""
+    if isinstance(figure, dict):
+        return figure
+    data: FigureDict = figure.to_dict()
     return data
 
 
@@ -116,17 +123,20 @@ def chart_context(
 ) -> dict[str, Any]:
     """``query``: the CSV's and the API's query string when it is not the page's own."""
     query = request.GET.urlencode() if query is None else query
+    script_id = f"figure-{chart.key}"
     return {
         "key": chart.key,
         "title": chart.title(),
-        "figure": figure_json(chart.figure(data, params)),
+        "figure_script": json_script(
+            figure_json(chart.figure(data, params)), script_id
+        ),
         "table_html": table_html(chart.table(data, params), chart.key),
         "csv_url": reverse("dashboard:csv", args=[chart.key])
         + (f"?{query}" if query else ""),
         "api_url": reverse("api:chart", args=[chart.key])
         + (f"?{query}" if query else ""),
         "note": chart.note(data),
-        "script_id": f"figure-{chart.key}",
+        "script_id": script_id,
         "clickable": not chart.reports,  # a share of messages has no domain list behind it
     }
 

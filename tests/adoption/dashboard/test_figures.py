@@ -1,9 +1,12 @@
-"""Figure builders: plain dataclasses in, plotly figures out (asserted on fig.data, no DB)."""
+"""Figure builders: plain dataclasses in, plotly figures out (asserted on fig.data, no DB; the
+overview's chart, a plain dict, is read through plotly.graph_objects)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+
+import plotly.graph_objects as go
 
 from adoption.dashboard import figures
 from adoption.stats.breakdowns import (
@@ -31,8 +34,10 @@ def point(run_id: int, day: int, num: int, den: int, unk: int = 0) -> RunAdoptio
 
 def test_adoption_lines_carry_the_domain_list_query():
     series = [point(1, 1, 374, 1000, 3), point(2, 8, 632, 1000)]
-    fig = figures.adoption_over_time(
-        series, {"spf_valid": "SPF valid", "adsp": "ADSP"}, {"adsp"}, 7, TEXT
+    fig = go.Figure(
+        figures.adoption_over_time(
+            series, {"spf_valid": "SPF valid", "adsp": "ADSP"}, {"adsp"}, 7, TEXT
+        )
     )
     spf, adsp = fig.data
     assert list(spf.x) == [
@@ -60,8 +65,10 @@ def test_adoption_lines_carry_the_domain_list_query():
 
 
 def test_no_denominator_is_a_gap_not_zero():
-    fig = figures.adoption_over_time(
-        [point(1, 1, 0, 0, 5)], {"spf_valid": "SPF"}, set(), None, TEXT
+    fig = go.Figure(
+        figures.adoption_over_time(
+            [point(1, 1, 0, 0, 5)], {"spf_valid": "SPF"}, set(), None, TEXT
+        )
     )
     assert list(fig.data[0].y) == [None]
     assert fig.data[0].customdata[0]["group"] == ""
@@ -69,7 +76,9 @@ def test_no_denominator_is_a_gap_not_zero():
 
 def test_many_runs_are_not_labelled():
     series = [point(i, i, i, 100) for i in range(1, 20)]
-    fig = figures.adoption_over_time(series, {"spf_valid": "SPF"}, set(), None, TEXT)
+    fig = go.Figure(
+        figures.adoption_over_time(series, {"spf_valid": "SPF"}, set(), None, TEXT)
+    )
     assert fig.data[0].text is None
     assert fig.data[0].mode == "lines+markers"
 
@@ -81,8 +90,10 @@ def test_published_figures_are_a_labelled_dashed_line_without_click_through():
          ReferencePointData(dt.date(2011, 10, 13), 63.2)),
     )  # fmt: skip
     trace = figures.ReferenceTrace(line, "NISC: SPF on go.jp", "go.jp domains")
-    fig = figures.adoption_over_time(
-        [point(1, 1, 1, 2)], {"spf_valid": "SPF"}, set(), None, TEXT, [trace]
+    fig = go.Figure(
+        figures.adoption_over_time(
+            [point(1, 1, 1, 2)], {"spf_valid": "SPF"}, set(), None, TEXT, [trace]
+        )
     )
     survey = fig.data[1]
     assert survey.name == "NISC: SPF on go.jp"
