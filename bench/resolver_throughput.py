@@ -1,24 +1,42 @@
 """Scanner and checkdmarc through a real recursive resolver: domains/s, CPU per domain, RSS.
 
 Users point the scanner at a caching recursive resolver, not at the zones' servers. This
-benchmark generates N registry-like domains (bench/zonegen.py), serves them from
-tests/dnsserver.py in its own process (optionally delaying every answer: ``--delay-ms 20``
-behaves like the internet's authoritative servers), starts Debian's Unbound on loopback as an
-iterating resolver in front of it (bench/unbound.py; installed with apt-get when missing) and
-measures, in one run and on the same list:
+benchmark generates N registry-like domains (bench/zonegen.py), serves them from an
+authoritative server, starts Debian's Unbound on loopback as an iterating resolver in front of
+it (bench/unbound.py; installed with apt-get when missing) and measures, in one run and on the
+same list:
 
 - the scanner over all N domains, through Unbound with an empty cache;
 - the scanner over the first ``--checkdmarc`` domains, through Unbound with an empty cache;
 - checkdmarc over the same first domains, through Unbound with an empty cache;
-- (``--direct``) the scanner over all N straight at the project's server, for comparison;
+- (``--direct``) the scanner over all N straight at the project's Python server (whichever
+  server Unbound used), for comparison;
 - (``--repeat K``) K more scans of all N through a fresh Unbound, with every result compared
   byte for byte with the first scan's (an unchanged zone must give the same results).
 
-Unbound is restarted before every measured scan, so each starts with an empty cache. Queries
-are counted at the project's server (what the resolver asked of the authoritative side); CPU
-is each worker process's own, and Unbound's CPU is reported beside it.
+The authoritative server (``--authoritative``):
 
-    .venv/bin/python bench/resolver_throughput.py --domains 10000 --checkdmarc 1000 [--delay-ms 20]
+- ``nsd`` (the default without ``--delay-ms``): Debian's NSD (bench/nsd.py; installed with
+  apt-get when missing), the lame domains delegated to a server that never answers or one that
+  answers SERVFAIL. NSD needs about a seventh of the Python server's CPU, so the scanner and
+  Unbound have the machine nearly to themselves, as with the internet's servers.
+- ``python`` (the default, and the only choice, with ``--delay-ms``): tests/dnsserver.py in
+  its own process, lame domains through its ``; @fault`` comments, optionally delaying every
+  answer (``--delay-ms 20`` behaves like the internet's authoritative servers). NSD cannot
+  delay its answers and this machine's kernel has no netem qdisc to delay them on loopback.
+  The Python server answers Unbound's ~37 queries per domain with a large share of a core, so
+  on a two-core machine it competes with the scanner and Unbound and the scanner's figures
+  are lower than they would be.
+
+Unbound is restarted before every measured scan, so each starts with an empty cache. Queries
+are counted at the authoritative side (what the resolver asked: the Python server's counter,
+or NSD's ``num.queries`` plus what the lame servers received); CPU is each worker process's
+own, and Unbound's and the authoritative server's CPU are reported beside it. The
+authoritative server is pinned to one core, as in bench/scan_throughput.py; Unbound is not.
+
+    .venv/bin/python bench/resolver_throughput.py --domains 10000 --checkdmarc 1000
+    .venv/bin/python bench/resolver_throughput.py --domains 10000 --authoritative python
+    .venv/bin/python bench/resolver_throughput.py --domains 10000 --delay-ms 20
 
 This is a benchmark, not a test: it asserts nothing and is never run by pytest.
 """
@@ -31,20 +49,47 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.nsd import Nsd  # noqa: E402
 from bench.scan_throughput import Server, measure  # noqa: E402
-from bench.unbound import Unbound  # noqa: E402
+from bench.unbound import Unbound, process_cpu_seconds  # noqa: E402
 from bench.zonegen import ORIGIN, write  # noqa: E402
+
+
+class Authoritative(Protocol):
+    """What the benchmark needs of the zone's server (``measure`` reads the first two)."""
+
+    @property
+    def nameserver(self) -> str: ...
+
+    def queries(self) -> int: ...
+
+    def cpu_seconds(self) -> float: ...
+
+    def stop(self) -> None: ...
+
+
+class PythonServer(Server):
+    """tests/dnsserver.py in its own process, with its CPU read from /proc."""
+
+    def cpu_seconds(self) -> float:
+        return process_cpu_seconds(self.process.pid)
+
+
+def start_authoritative(args: argparse.Namespace, directory: Path) -> Authoritative:
+    if args.authoritative == "nsd":
+        return Nsd(directory / "nsd", directory / "zones")
+    return PythonServer(directory / "zones", args.delay_ms)
 
 
 def through(
     resolver: Unbound,
     kind: str,
-    server: Server,
+    server: Authoritative,
     domains_file: Path,
     args: argparse.Namespace,
     results_file: Path | None = None,
@@ -52,15 +97,17 @@ def through(
     """One measured worker through a freshly started (empty-cache) Unbound."""
     resolver.restart()
     cpu_before = resolver.cpu_seconds()
+    server_cpu_before = server.cpu_seconds()
     result = measure(
         kind,
-        server,
+        server,  # type: ignore[arg-type]  # measure needs .nameserver and .queries() only
         domains_file,
         args,
         nameserver=resolver.nameserver,
         results_file=results_file,
     )
     result["resolver_cpu_seconds"] = resolver.cpu_seconds() - cpu_before
+    result["authoritative_cpu_seconds"] = server.cpu_seconds() - server_cpu_before
     return result
 
 
@@ -69,12 +116,19 @@ def report(label: str, result: dict[str, Any]) -> None:
     print(
         f"{label:<34} {domains:>6} domains in {result['seconds']:7.1f} s"
         f" = {result['domains_per_s']:7.1f} domains/s, {result['queries']:>7} queries at the"
-        f" server, CPU {result['cpu_seconds']:6.1f} s"
+        f" authoritative side, CPU {result['cpu_seconds']:6.1f} s"
         f" = {1000 * result['cpu_seconds'] / max(domains, 1):5.2f} ms/domain"
-        f" (resolver {result.get('resolver_cpu_seconds', 0.0):5.1f} s),"
+        f" (resolver {result.get('resolver_cpu_seconds', 0.0):5.1f} s,"
+        f" authoritative {result.get('authoritative_cpu_seconds', 0.0):5.1f} s),"
         f" peak RSS {result['peak_rss_mb']:5.1f} MB, load {load()}",
         flush=True,
     )
+    if "statuses" in result:  # the scanner's; checkdmarc's worker does not count them
+        print(
+            f"  statuses {dict(sorted(result['statuses'].items()))},"
+            f" with a temperror {result['with_temperror']}",
+            flush=True,
+        )
 
 
 def load() -> str:
@@ -110,12 +164,15 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
         "\n".join(plan.domains[: args.checkdmarc]) + "\n", encoding="utf-8"
     )
     print(
-        f"{args.domains} domains {plan.counts}, delay {args.delay_ms} ms per answer,"
-        f" load {load()}",
+        f"{args.domains} domains {plan.counts}, authoritative {args.authoritative},"
+        f" delay {args.delay_ms} ms per answer, load {load()}",
         flush=True,
     )
-    figures: dict[str, Any] = {"load_before": load()}
-    server = Server(directory / "zones", args.delay_ms)
+    figures: dict[str, Any] = {
+        "load_before": load(),
+        "authoritative": args.authoritative,
+    }
+    server = start_authoritative(args, directory)
     resolver = Unbound(directory / "unbound", ORIGIN, server.nameserver)
     try:
         baseline = directory / "results-0.jsonl"
@@ -138,18 +195,28 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
             )
         if args.checkdmarc:
             compare(resolver, server, first_file, args, figures)
-        if args.direct:
-            figures["direct"] = measure("scanner-worker", server, all_file, args)
-            report("scanner direct (all)", figures["direct"])
     finally:
         resolver.stop()
         server.stop()
+    if args.direct:
+        figures["direct"] = direct(args, directory, all_file)
+        report("scanner direct (all)", figures["direct"])
     return figures
+
+
+def direct(args: argparse.Namespace, directory: Path, all_file: Path) -> dict[str, Any]:
+    """The scanner straight at the Python server, whichever server Unbound used: straight at
+    NSD the lame domains would be referrals the scanner cannot follow, not lame answers."""
+    server = PythonServer(directory / "zones", args.delay_ms)
+    try:
+        return measure("scanner-worker", server, all_file, args)
+    finally:
+        server.stop()
 
 
 def compare(
     resolver: Unbound,
-    server: Server,
+    server: Authoritative,
     first_file: Path,
     args: argparse.Namespace,
     figures: dict[str, Any],
@@ -188,11 +255,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--direct", action="store_true", help="also scan without Unbound"
     )
+    parser.add_argument(
+        "--authoritative",
+        choices=("nsd", "python"),
+        help="the zone's server behind Unbound (default: nsd, python with --delay-ms)",
+    )
     parser.add_argument("--no-retry", action="store_true")
     parser.add_argument(
         "--json", action="store_true", help="also print figures as JSON"
     )
     args = parser.parse_args(argv)
+    if args.authoritative is None:
+        args.authoritative = "python" if args.delay_ms else "nsd"
+    if args.authoritative == "nsd" and args.delay_ms:
+        parser.error(
+            "NSD cannot delay answers: --delay-ms needs --authoritative python"
+        )
     with tempfile.TemporaryDirectory(prefix="resolverbench-") as work:
         figures = run(args, Path(work))
     if args.json:

@@ -1,8 +1,9 @@
 """Debian's Unbound as a private recursive resolver on loopback, for the benchmarks.
 
 Users point the scanner at a caching recursive resolver; this one iterates (no validator:
-``module-config: "iterator"``) to the project's DNS server, which it reaches through a
-``stub-zone`` for the benchmark's zone as if that server were the zone's authoritative one.
+``module-config: "iterator"``) to the benchmark zone's authoritative server (NSD,
+bench/nsd.py, or the project's DNS server), which it reaches through a ``stub-zone``; names
+the zone delegates elsewhere are asked of their own servers on port 53, as on the internet.
 Everything lives in a temporary directory: its own config, no chroot, no root privileges, a
 high port. :meth:`Unbound.restart` empties the cache (a new process starts with none).
 
@@ -57,6 +58,14 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def process_cpu_seconds(pid: int, reaped: bool = False) -> float:
+    """User + system CPU of one running process (``utime`` + ``stime`` of /proc/PID/stat);
+    ``reaped`` adds that of its children that have exited and been waited for."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = fields[11:15] if reaped else fields[11:13]
+    return sum(int(tick) for tick in ticks) / os.sysconf("SC_CLK_TCK")
 
 
 def ensure_installed() -> str:
@@ -115,9 +124,7 @@ class Unbound:
     def cpu_seconds(self) -> float:
         """User + system CPU the resolver has used since it started (from /proc)."""
         assert self.process is not None
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1]
-        user, system = fields.split()[11:13]
-        return (int(user) + int(system)) / os.sysconf("SC_CLK_TCK")
+        return process_cpu_seconds(self.process.pid)
 
     def _wait_ready(self) -> None:
         """Ask for the root SOA until Unbound answers (a fresh process needs a moment)."""
