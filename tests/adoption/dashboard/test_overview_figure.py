@@ -100,9 +100,10 @@ def test_the_figure_holds_the_lines_and_the_words_of_the_page():
     series, references = CASES["52 weekly runs"]
     with translation.override("ja"):
         figure = overview_figure(series, references, None)
+        first_label = str(mechanisms.MECHANISMS[0].label)  # in Japanese too
     traces = figure["data"]
     assert len(traces) == len(mechanisms.MECHANISMS) + len(references)
-    assert traces[0]["name"] == str(mechanisms.MECHANISMS[0].label)
+    assert traces[0]["name"] == first_label == "SPF 公開"
     assert figure["layout"]["title"]["text"] == "導入率の推移"
     dashes = [t["line"]["dash"] for t in traces[-3:]]
     assert dashes == ["dash", "longdash", "dashdot"]  # published series stay dashed
