@@ -22,12 +22,13 @@ import resource
 import sys
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.allocations import traced_peak  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "adoption.settings_test")
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-import-"))
 
@@ -52,15 +53,6 @@ def timed(label: str, action: Callable[[], Any]) -> tuple[Any, float]:
     seconds = time.perf_counter() - start
     print(f"  {label:<44} {seconds:8.2f} s", flush=True)
     return value, seconds
-
-
-def traced_peak(action: Callable[[], Any]) -> float:
-    gc.collect()
-    tracemalloc.start()
-    action()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 1024 / 1024
 
 
 def main() -> None:

@@ -40,15 +40,20 @@ after the first silent one, which NSD does not show.
 
 Queries at the authoritative side are NSD's ``num.queries`` (``nsd-control stats_noreset``)
 plus what the two lame servers received; CPU is NSD's own (all its processes, from /proc).
+
+``delay`` (seconds; the benchmark's ``--delay-ms``) makes every answer take that long: NSD
+cannot delay its answers and this kernel has no netem qdisc, so bench/delay_proxy.py runs in
+front of NSD, on the same core, and :attr:`Nsd.nameserver` is then the proxy's address; the
+proxy's CPU is counted with NSD's. The lame servers get the same delay from tests/dnsserver.py
+itself (``--delay-ms``): the SERVFAIL one answers after it, the silent one stays silent.
+Unbound reaches them directly, not through the proxy.
 """
 
 from __future__ import annotations
 
 import random
 import re
-import select
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -59,11 +64,11 @@ import dns.message
 import dns.name
 import dns.rcode
 
-from bench.scan_throughput import SERVER_CORE, pin
+from bench.delay_proxy import DelayProxy
+from bench.server_process import SERVER_CORE, ServerProcess, pin
 from bench.unbound import free_port, process_cpu_seconds
 from tests.dnsserver import FAULT_RE, fault_name
 
-ROOT = Path(__file__).resolve().parents[1]
 NSD = "/usr/sbin/nsd"
 START_TIMEOUT = 60.0  # seconds for NSD to load the zone and answer
 # The lame servers stand for a silent and a failing server; names in the benchmark's zone.
@@ -166,48 +171,25 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
-class Responder:
-    """tests/dnsserver.py on ``host`` port 53, answering every query with one fault mode."""
+class Responder(ServerProcess):
+    """tests/dnsserver.py on ``host`` port 53, answering every query with one fault mode,
+    each answer ``delay`` seconds late."""
 
-    def __init__(self, mode: str, host: str, empty: Path, core: int) -> None:
+    def __init__(
+        self, mode: str, host: str, empty: Path, core: int, delay: float = 0.0
+    ) -> None:
         command = [sys.executable, "-m", "tests.dnsserver", "--zones", str(empty)]
         command += ["--host", host, "--port", "53", "--mode", mode]
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            preexec_fn=lambda: pin(0, core),
+        command += ["--delay-ms", str(delay * 1000.0)]
+        super().__init__(
+            command, f"the {mode} server on {host}:53", core, START_TIMEOUT
         )
-        try:
-            line = self._line(START_TIMEOUT)
-        except BaseException:
-            self.stop()
-            raise
-        if not line.startswith("listening "):
-            self.process.wait(timeout=30)
-            assert self.process.stderr is not None
-            raise OSError(f"{host}:53 {mode}: {self.process.stderr.read()[-500:]}")
         self.address = host
 
-    def _line(self, timeout: float) -> str:
-        assert self.process.stdout is not None
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        if not ready:
-            raise RuntimeError("no answer from the lame server process")
-        return self.process.stdout.readline().strip()
 
-    def queries(self) -> int:
-        self.process.send_signal(signal.SIGUSR1)
-        return int(self._line(10.0).split()[1])
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
-
-
-def start_responders(directory: Path, core: int) -> dict[str, Responder]:
+def start_responders(
+    directory: Path, core: int, delay: float = 0.0
+) -> dict[str, Responder]:
     """The silent and the SERVFAIL server, on a 127.53.N.0/24 no other run is using."""
     empty = directory / "no-zones"
     empty.mkdir(parents=True, exist_ok=True)
@@ -217,7 +199,7 @@ def start_responders(directory: Path, core: int) -> dict[str, Responder]:
         started: dict[str, Responder] = {}
         try:
             for index, mode in enumerate(LAME_HOSTS, start=1):
-                started[mode] = Responder(mode, f"{subnet}.{index}", empty, core)
+                started[mode] = Responder(mode, f"{subnet}.{index}", empty, core, delay)
             return started
         except OSError as error:  # address taken (another run): try another subnet
             last = error
@@ -227,17 +209,27 @@ def start_responders(directory: Path, core: int) -> dict[str, Responder]:
 
 
 class Nsd:
-    """NSD serving the zone files of ``zones`` (zonegen's output) on 127.0.0.1."""
+    """NSD serving the zone files of ``zones`` (zonegen's output) on 127.0.0.1, behind the
+    delay proxy when ``delay`` (seconds) is set."""
 
-    def __init__(self, directory: Path, zones: Path, core: int = SERVER_CORE) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        zones: Path,
+        core: int = SERVER_CORE,
+        delay: float = 0.0,
+    ) -> None:
         self.binary = ensure_installed()
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
-        self.responders = start_responders(directory, core)
+        self.responders = start_responders(directory, core, delay)
         self.process: subprocess.Popen[bytes] | None = None
+        self.proxy: DelayProxy | None = None
         try:
             self._start(zones, core)
+            if delay:
+                self.proxy = DelayProxy(f"127.0.0.1:{self.port}", delay, core)
         except BaseException:
             self.stop()
             raise
@@ -274,6 +266,9 @@ class Nsd:
 
     @property
     def nameserver(self) -> str:
+        """Where the resolver asks: the delay proxy if there is one, else NSD."""
+        if self.proxy is not None:
+            return self.proxy.nameserver
         return f"127.0.0.1:{self.port}"
 
     def nsd_queries(self) -> int:
@@ -297,7 +292,12 @@ class Nsd:
     def cpu_seconds(self) -> float:
         """User + system CPU of NSD's processes (main, transfer, server) since they started,
         with that of the server processes it has replaced (each ``nsd-control stats`` call
-        gathers the counters from a server process and forks a new one)."""
+        gathers the counters from a server process and forks a new one), and the delay
+        proxy's."""
+        proxy = self.proxy.cpu_seconds() if self.proxy is not None else 0.0
+        return proxy + self._nsd_cpu_seconds()
+
+    def _nsd_cpu_seconds(self) -> float:
         assert self.process is not None
         for _ in range(100):
             # A replaced server process may exit while it is read: read again until the
@@ -313,6 +313,8 @@ class Nsd:
         raise RuntimeError("NSD's processes kept changing while their CPU was read")
 
     def stop(self) -> None:
+        if self.proxy is not None:
+            self.proxy.stop()
         if self.process is not None:
             if self.process.poll() is None:
                 self.process.terminate()

@@ -27,12 +27,13 @@ import random
 import sys
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.allocations import traced_peak  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "adoption.settings_test")
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-report-"))
 
@@ -91,15 +92,6 @@ def best_of(times: int, action: Callable[[], Any]) -> tuple[Any, float]:
         value = action()
         best = min(best, time.perf_counter() - start)
     return value, best
-
-
-def traced_peak(action: Callable[[], Any]) -> float:
-    gc.collect()
-    tracemalloc.start()
-    action()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak / 1024 / 1024
 
 
 def main() -> None:

@@ -12,21 +12,25 @@ same list:
 - (``--direct``) the scanner over all N straight at the project's Python server (whichever
   server Unbound used), for comparison;
 - (``--repeat K``) K more scans of all N through a fresh Unbound, with every result compared
-  byte for byte with the first scan's (an unchanged zone must give the same results).
+  byte for byte with the first scan's (an unchanged zone must give the same results);
+- (``--later-run``) all N again as a registry's later scheduled run scans them, through a fresh
+  Unbound: each domain with the DKIM selectors the first scan found and the short common list
+  instead of the long one (``scanner.Probing``), its DKIM verdict compared with the first's.
 
 The authoritative server (``--authoritative``):
 
-- ``nsd`` (the default without ``--delay-ms``): Debian's NSD (bench/nsd.py; installed with
-  apt-get when missing), the lame domains delegated to a server that never answers or one that
-  answers SERVFAIL. NSD needs about a seventh of the Python server's CPU, so the scanner and
-  Unbound have the machine nearly to themselves, as with the internet's servers.
-- ``python`` (the default, and the only choice, with ``--delay-ms``): tests/dnsserver.py in
-  its own process, lame domains through its ``; @fault`` comments, optionally delaying every
-  answer (``--delay-ms 20`` behaves like the internet's authoritative servers). NSD cannot
-  delay its answers and this machine's kernel has no netem qdisc to delay them on loopback.
-  The Python server answers Unbound's ~37 queries per domain with a large share of a core, so
-  on a two-core machine it competes with the scanner and Unbound and the scanner's figures
-  are lower than they would be.
+- ``nsd`` (the default): Debian's NSD (bench/nsd.py; installed with apt-get when missing),
+  the lame domains delegated to a server that never answers or one that answers SERVFAIL. NSD
+  needs about a seventh of the Python server's CPU, so the scanner and Unbound have the
+  machine nearly to themselves, as with the internet's servers. With ``--delay-ms`` (``20``
+  behaves like the internet's authoritative servers) NSD sits behind bench/delay_proxy.py,
+  which holds every answer that long (NSD cannot delay its answers and this machine's kernel
+  has no netem qdisc to delay them on loopback); the proxy's CPU counts as the authoritative
+  side's and is also reported alone.
+- ``python``: tests/dnsserver.py in its own process, lame domains through its ``; @fault``
+  comments, delaying every answer itself with ``--delay-ms``. It answers Unbound's ~37
+  queries per domain with a large share of a core, so on a two-core machine it competes with
+  the scanner and Unbound and the scanner's figures are lower than they would be.
 
 Unbound is restarted before every measured scan, so each starts with an empty cache. Queries
 are counted at the authoritative side (what the resolver asked: the Python server's counter,
@@ -36,7 +40,8 @@ authoritative server is pinned to one core, as in bench/scan_throughput.py; Unbo
 
     .venv/bin/python bench/resolver_throughput.py --domains 10000 --checkdmarc 1000
     .venv/bin/python bench/resolver_throughput.py --domains 10000 --authoritative python
-    .venv/bin/python bench/resolver_throughput.py --domains 10000 --delay-ms 20
+    .venv/bin/python bench/resolver_throughput.py --domains 10000 --delay-ms 20 --checkdmarc 200
+    .venv/bin/python bench/resolver_throughput.py --domains 10000 --delay-ms 20 --authoritative python
 
 This is a benchmark, not a test: it asserts nothing and is never run by pytest.
 """
@@ -56,6 +61,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.nsd import Nsd  # noqa: E402
 from bench.scan_throughput import Server, measure  # noqa: E402
+from bench.selector_plans import remembered, truth  # noqa: E402
 from bench.unbound import Unbound, process_cpu_seconds  # noqa: E402
 from bench.zonegen import ORIGIN, write  # noqa: E402
 
@@ -82,7 +88,7 @@ class PythonServer(Server):
 
 def start_authoritative(args: argparse.Namespace, directory: Path) -> Authoritative:
     if args.authoritative == "nsd":
-        return Nsd(directory / "nsd", directory / "zones")
+        return Nsd(directory / "nsd", directory / "zones", delay=args.delay_ms / 1000.0)
     return PythonServer(directory / "zones", args.delay_ms)
 
 
@@ -93,11 +99,15 @@ def through(
     domains_file: Path,
     args: argparse.Namespace,
     results_file: Path | None = None,
+    probing_file: Path | None = None,
 ) -> dict[str, Any]:
     """One measured worker through a freshly started (empty-cache) Unbound."""
     resolver.restart()
     cpu_before = resolver.cpu_seconds()
     server_cpu_before = server.cpu_seconds()
+    proxy = server.proxy if isinstance(server, Nsd) else None
+    if proxy is not None:
+        proxy_cpu_before, (proxy_before, _) = proxy.cpu_seconds(), proxy.counters()
     result = measure(
         kind,
         server,  # type: ignore[arg-type]  # measure needs .nameserver and .queries() only
@@ -105,9 +115,15 @@ def through(
         args,
         nameserver=resolver.nameserver,
         results_file=results_file,
+        probing_file=probing_file,
     )
     result["resolver_cpu_seconds"] = resolver.cpu_seconds() - cpu_before
     result["authoritative_cpu_seconds"] = server.cpu_seconds() - server_cpu_before
+    if proxy is not None:
+        result["proxy_cpu_seconds"] = proxy.cpu_seconds() - proxy_cpu_before
+        forwarded, connections = proxy.counters()
+        result["proxy_udp_queries"] = forwarded - proxy_before
+        result["proxy_tcp_connections"] = connections
     return result
 
 
@@ -123,6 +139,15 @@ def report(label: str, result: dict[str, Any]) -> None:
         f" peak RSS {result['peak_rss_mb']:5.1f} MB, load {load()}",
         flush=True,
     )
+    if "proxy_cpu_seconds" in result:
+        forwarded = result["proxy_udp_queries"]
+        print(
+            f"  delay proxy: {forwarded} UDP queries forwarded,"
+            f" CPU {result['proxy_cpu_seconds']:.2f} s"
+            f" = {1e6 * result['proxy_cpu_seconds'] / max(forwarded, 1):.1f} µs/query"
+            f" (TCP connections since it started: {result['proxy_tcp_connections']})",
+            flush=True,
+        )
     if "statuses" in result:  # the scanner's; checkdmarc's worker does not count them
         print(
             f"  statuses {dict(sorted(result['statuses'].items()))},"
@@ -193,6 +218,8 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
             print(
                 f"  results that differ from the first scan: {len(changed)} {changed[:10]}"
             )
+        if args.later_run:
+            later_run(resolver, server, all_file, baseline, args, figures)
         if args.checkdmarc:
             compare(resolver, server, first_file, args, figures)
     finally:
@@ -202,6 +229,71 @@ def run(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
         figures["direct"] = direct(args, directory, all_file)
         report("scanner direct (all)", figures["direct"])
     return figures
+
+
+def later_run(
+    resolver: Unbound,
+    server: Authoritative,
+    all_file: Path,
+    baseline: Path,
+    args: argparse.Namespace,
+    figures: dict[str, Any],
+) -> None:
+    """All N again as a registry's later scheduled run scans them: each domain with what the
+    first scan saw of its DKIM selectors (the short common list instead of the long one,
+    docs/scanner-decisions.md 2.5), through a fresh Unbound. Every domain's DKIM verdict and
+    keys must be the first scan's."""
+    first = {
+        row["domain"]: row
+        for row in map(json.loads, baseline.read_text(encoding="utf-8").splitlines())
+    }
+    probing_file = baseline.with_name("probing.jsonl")
+    with probing_file.open("w", encoding="utf-8") as out:
+        for domain, row in first.items():
+            probing = remembered(row.get("dkim"))
+            out.write(
+                json.dumps(
+                    {
+                        "domain": domain,
+                        "known": list(probing.known),
+                        "domainkey_existed": probing.domainkey_existed,
+                    }
+                )
+                + "\n"
+            )
+    later_file = baseline.with_name("results-later.jsonl")
+    figures["later"] = through(
+        resolver, "scanner-worker", server, all_file, args, later_file, probing_file
+    )
+    report("later run via unbound (all)", figures["later"])
+    later = {
+        row["domain"]: row
+        for row in map(json.loads, later_file.read_text(encoding="utf-8").splitlines())
+    }
+    differ = [
+        d for d in first if truth(first[d].get("dkim")) != truth(later[d].get("dkim"))
+    ]
+    # A silent lame domain fails "servfail" when Unbound gives up first and "timeout" when the
+    # scanner does: timing, not the domain (adoption/scans/store.py reads both as one).
+    reason_only = [
+        d
+        for d in differ
+        if _one_reason(first[d].get("dkim")) == _one_reason(later[d].get("dkim"))
+    ]
+    figures["later_same_dkim"] = len(first) - len(differ)
+    figures["later_dkim_differs"] = differ
+    figures["later_dkim_differs_in_failure_word_only"] = len(reason_only)
+    print(
+        f"  domains with the first scan's DKIM verdict and keys:"
+        f" {len(first) - len(differ)} of {len(first)}; differing: {differ[:10]},"
+        f" {len(reason_only)} of them only in servfail/timeout"
+    )
+    if args.keep_differences:
+        keep_differences(baseline, later_file, set(differ), args.keep_differences)
+
+
+def _one_reason(dkim: dict[str, Any] | None) -> str:
+    return truth(dkim).replace("servfail: ", "timeout: ")
 
 
 def direct(args: argparse.Namespace, directory: Path, all_file: Path) -> dict[str, Any]:
@@ -250,6 +342,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--repeat", type=int, default=0, help="extra scans compared")
     parser.add_argument(
+        "--later-run",
+        action="store_true",
+        help="also scan all N as a later scheduled run (known selectors + short list)",
+    )
+    parser.add_argument(
         "--keep-differences", default="", help="file for the results that differ"
     )
     parser.add_argument(
@@ -258,19 +355,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--authoritative",
         choices=("nsd", "python"),
-        help="the zone's server behind Unbound (default: nsd, python with --delay-ms)",
+        default="nsd",
+        help="the zone's server behind Unbound (default: nsd)",
     )
     parser.add_argument("--no-retry", action="store_true")
     parser.add_argument(
         "--json", action="store_true", help="also print figures as JSON"
     )
     args = parser.parse_args(argv)
-    if args.authoritative is None:
-        args.authoritative = "python" if args.delay_ms else "nsd"
-    if args.authoritative == "nsd" and args.delay_ms:
-        parser.error(
-            "NSD cannot delay answers: --delay-ms needs --authoritative python"
-        )
     with tempfile.TemporaryDirectory(prefix="resolverbench-") as work:
         figures = run(args, Path(work))
     if args.json:

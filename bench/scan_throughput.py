@@ -25,10 +25,7 @@ import asyncio
 import cProfile
 import ipaddress
 import json
-import os
 import resource
-import select
-import signal
 import socket
 import subprocess
 import sys
@@ -40,8 +37,16 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.server_process import (  # noqa: E402
+    CLIENT_CORE,
+    SERVER_CORE,
+    ServerProcess,
+    pin,
+)
+
 SERVER_START_TIMEOUT = 120.0  # seconds to load the zone (10,000 domains take ~10 s)
-SERVER_CORE, CLIENT_CORE = 1, 0
 
 
 # --- phases run in child processes ----------------------------------------------------------
@@ -63,6 +68,9 @@ def scanner_worker(args: argparse.Namespace) -> dict[str, Any]:
     from scanner.options import parse_nameserver
 
     domains = Path(args.domains_file).read_text(encoding="utf-8").split()
+    items: list[Any] = list(domains)
+    if args.probing_file:
+        items = probing_items(domains, Path(args.probing_file))
     options = ScanOptions(
         nameservers=(parse_nameserver(args.nameserver),),
         timeout=args.timeout,
@@ -86,7 +94,7 @@ def scanner_worker(args: argparse.Namespace) -> dict[str, Any]:
 
     async def run() -> None:
         nonlocal temperrors
-        async for result in check_domains(domains, options):
+        async for result in check_domains(items, options):
             data = result.to_json()
             json.dumps(data)  # what a caller storing results pays too
             statuses[result.status] += 1
@@ -114,6 +122,26 @@ def scanner_worker(args: argparse.Namespace) -> dict[str, Any]:
         "statuses": dict(statuses),
         "with_temperror": temperrors,
     }
+
+
+def probing_items(domains: list[str], path: Path) -> list[Any]:
+    """A later scheduled run's items: each domain with what its first scan saw of its DKIM
+    selectors (``scanner.Probing``, as ``adoption/scans/selector_plans.py`` keeps it), so the
+    short common list is probed instead of the long one (a JSON object a line: domain,
+    known, domainkey_existed)."""
+    from scanner import Probing
+
+    known: dict[str, Any] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        known[row["domain"]] = Probing(
+            known=tuple(row["known"]),
+            full=False,
+            domainkey_existed=row["domainkey_existed"],
+        )
+    return [
+        (domain, known[domain]) if domain in known else domain for domain in domains
+    ]
 
 
 def refuse_non_loopback() -> None:
@@ -184,13 +212,8 @@ def checkdmarc_worker(args: argparse.Namespace) -> dict[str, Any]:
 # --- orchestration ---------------------------------------------------------------------------
 
 
-def pin(pid: int, core: int) -> None:
-    if hasattr(os, "sched_setaffinity") and core < (os.cpu_count() or 1):
-        os.sched_setaffinity(pid, {core})
-
-
-class Server:
-    """tests/dnsserver.py in its own process; reads its query counter on demand."""
+class Server(ServerProcess):
+    """tests/dnsserver.py in its own process on the server core; its query counter on demand."""
 
     def __init__(
         self, zones: Path, delay_ms: float, full_answers: bool = False
@@ -198,33 +221,7 @@ class Server:
         command = [sys.executable, "-m", "tests.dnsserver", "--zones", str(zones)]
         command += ["--delay-ms", str(delay_ms)]
         command += ["--full-answers"] if full_answers else []
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        pin(self.process.pid, SERVER_CORE)
-        line = self._line(SERVER_START_TIMEOUT)
-        if not line.startswith("listening "):
-            raise RuntimeError(f"server did not start: {line!r}")
-        self.nameserver = line.split()[1]
-
-    def _line(self, timeout: float) -> str:
-        assert self.process.stdout is not None
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        if not ready:
-            raise RuntimeError("no answer from the DNS server process")
-        return self.process.stdout.readline().strip()
-
-    def queries(self) -> int:
-        self.process.send_signal(signal.SIGUSR1)
-        return int(self._line(10.0).split()[1])
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        super().__init__(command, "the DNS server", SERVER_CORE, SERVER_START_TIMEOUT)
 
 
 def start_loop(main: Coroutine[Any, Any, None], event_loop: str) -> None:
@@ -263,9 +260,11 @@ def measure(
     no_retry: bool = False,
     nameserver: str | None = None,
     results_file: Path | None = None,
+    probing_file: Path | None = None,
 ) -> dict[str, Any]:
     """One worker process over ``domains_file``; ``nameserver`` defaults to the server's own
-    (a resolver in front of it is measured the same way, its queries still counted here)."""
+    (a resolver in front of it is measured the same way, its queries still counted here);
+    ``probing_file`` makes it a later run (``probing_items``)."""
     before = server.queries()
     extra = [
         "--nameserver",
@@ -282,6 +281,7 @@ def measure(
         str(args.checkdmarc_budget),
         *(["--no-retry"] if no_retry else []),
         *(["--results-file", str(results_file)] if results_file else []),
+        *(["--probing-file", str(probing_file)] if probing_file else []),
         *(["--profile", args.profile] if getattr(args, "profile", "") else []),
         *adaptive_flag(getattr(args, "adaptive_concurrency", None)),
         *(["--event-loop", args.event_loop] if getattr(args, "event_loop", "") else []),
@@ -416,6 +416,7 @@ def worker_main(kind: str, argv: list[str]) -> int:
     parser.add_argument("--budget", type=float, required=True)
     parser.add_argument("--no-retry", action="store_true")
     parser.add_argument("--results-file", default="")
+    parser.add_argument("--probing-file", default="")
     parser.add_argument("--profile", default="")
     parser.add_argument(
         "--adaptive-concurrency", action=argparse.BooleanOptionalAction, default=None

@@ -120,101 +120,69 @@ def test_revoked_beside_a_usable_key_is_found(scan_options: ScanOptions) -> None
     assert set(selectors) == {"selector1", "selector2"}
 
 
-def test_two_key_records_at_one_selector_are_unusable(
-    scan_options: ScanOptions,
-) -> None:
-    # RFC 6376 3.6.2.2: several key records -> results undefined; docs/scanner-decisions.md 2.2:
-    # multiple_key_records, not a key; result-schema.md: key_type null when no single key
-    # record was read.
-    dkim = dkim_of(scan_options, "multi")
-    assert (dkim["state"], dkim["evidence"]) == (
-        "domainkey_exists",
-        "selector_unusable",
-    )
-    [entry] = dkim["selectors"]
-    assert (entry["selector"], entry["key_type"], entry["usable"]) == (
-        "s1",
-        None,
-        False,
-    )
-
-
-def test_dangling_selector_cname_is_not_none(scan_options: ScanOptions) -> None:
-    # docs/scanner-decisions.md 2.1, 7.5: a CNAME to a nonexistent target is "selector
-    # delegated, key missing", not "none"; result-schema.md: selector_unusable covers
-    # "dangling".
-    dkim = dkim_of(scan_options, "dangling")
-    assert (dkim["state"], dkim["evidence"]) == (
-        "domainkey_exists",
-        "selector_unusable",
-    )
-    [entry] = dkim["selectors"]
-    assert (entry["selector"], entry["usable"], entry["revoked"]) == (
-        "selector2",
-        False,
-        False,
-    )
-
-
-def test_delegated_selector_without_key(scan_options: ScanOptions) -> None:
-    # docs/scanner-decisions.md 2.1: a CNAME'd selector whose target has no TXT is "delegated,
-    # key missing".
-    dkim = dkim_of(scan_options, "nokeycname")
-    assert (dkim["state"], dkim["evidence"]) == (
-        "domainkey_exists",
-        "selector_unusable",
-    )
-    [entry] = dkim["selectors"]
-    assert (entry["selector"], entry["key_type"], entry["usable"]) == (
-        "s1",
-        None,
-        False,
-    )
-
-
-def test_non_dkim_txt_at_a_selector_is_not_a_key(scan_options: ScanOptions) -> None:
-    # RFC 6376 3.6.1: v= present but not DKIM1 -> the record is discarded (no key).
-    dkim = dkim_of(scan_options, "spfatsel")
-    assert (dkim["state"], dkim["evidence"]) == (
-        "domainkey_exists",
-        "selector_unusable",
-    )
-    [entry] = dkim["selectors"]
-    assert (entry["selector"], entry["usable"], entry["revoked"]) == (
-        "default",
-        False,
-        False,
-    )
-
-
 @pytest.mark.parametrize(
-    "label",
+    ("label", "expected"),
     [
-        "badb64",  # RFC 6376 3.6.1 p= is base64; docs/scanner-decisions.md 2.3: parse failure
-        "unknownk",  # RFC 6376 3.6.1 / docs/scanner-decisions.md 2.2: unknown k= -> key unusable
-        "sha1only",  # RFC 8301 3.1: sha1 forbidden; h=sha1 leaves no usable hash
-        "weak512",  # RFC 8301 3.2: verifiers MUST NOT accept RSA keys under 1024 bits
-        "nop",  # RFC 6376 3.6.1: p= REQUIRED (absent p= is broken, not revoked)
-        "vnotfirst",  # RFC 6376 3.6.1: v= if present MUST be first, else discard
-        "vdkim2",  # RFC 6376 3.6.1: v= MUST be DKIM1, else discard
-        "duptag",  # RFC 6376 3.2: a duplicated tag makes the whole tag-list invalid
-        "tagcase",  # RFC 6376 3.2: tag names are case-sensitive: P= is not p=
-        "edshort",  # RFC 8463 4.2: Ed25519 p= is exactly 32 octets
-        "edasrsa",  # RFC 6376 3.6.1: k=rsa with a 32-byte Ed25519 key is no RSA key
-        "service",  # RFC 6376 3.6.1 s=: verifiers MUST ignore a record not listing email
-        "kempty",  # RFC 6376 3.6.1 key-k-tag: "k=" needs a key type; empty is no known type
+        # RFC 6376 3.6.2.2: several key records -> results undefined; docs/scanner-decisions.md
+        # 2.2: multiple_key_records, not a key; result-schema.md: key_type null when no single
+        # key record was read.
+        ("multi", ("s1", None)),
+        # docs/scanner-decisions.md 2.1, 7.5: a CNAME to a nonexistent target is "selector
+        # delegated, key missing", not "none".
+        ("dangling", ("selector2", None)),
+        # docs/scanner-decisions.md 2.1: a CNAME'd selector whose target has no TXT is
+        # "delegated, key missing".
+        ("nokeycname", ("s1", None)),
+        # RFC 6376 3.6.1: v= present but not DKIM1 -> the record is discarded (no key).
+        ("spfatsel", ("default", None)),
+        # RFC 6376 3.6.1 p= is base64; docs/scanner-decisions.md 2.3: a parse failure.
+        ("badb64", ("selector1", "rsa")),
+        # RFC 6376 3.6.1 / docs/scanner-decisions.md 2.2: an unknown k= -> key unusable.
+        ("unknownk", ("selector1", None)),
+        # RFC 8301 3.1: sha1 forbidden; h=sha1 leaves no usable hash.
+        ("sha1only", ("selector1", "rsa")),
+        # RFC 8301 3.2: verifiers MUST NOT accept RSA keys under 1024 bits.
+        ("weak512", ("selector1", "rsa")),
+        # RFC 6376 3.6.1: p= REQUIRED (absent p= is broken, not revoked).
+        ("nop", ("selector1", None)),
+        # RFC 6376 3.6.1: v= if present MUST be first, else discard.
+        ("vnotfirst", ("selector1", None)),
+        # RFC 6376 3.6.1: v= MUST be DKIM1, else discard.
+        ("vdkim2", ("selector1", None)),
+        # RFC 6376 3.2: a duplicated tag makes the whole tag-list invalid.
+        ("duptag", ("selector1", None)),
+        # RFC 6376 3.2: tag names are case-sensitive: P= is not p=.
+        ("tagcase", ("selector1", None)),
+        # RFC 8463 4.2: Ed25519 p= is exactly 32 octets.
+        ("edshort", ("selector1", "ed25519")),
+        # RFC 6376 3.6.1: k=rsa with a 32-byte Ed25519 key is no RSA key.
+        ("edasrsa", ("selector1", "rsa")),
+        # RFC 6376 3.6.1 s=: verifiers MUST ignore a record not listing email.
+        ("service", ("selector1", "rsa")),
+        # RFC 6376 3.6.1 key-k-tag: "k=" needs a key type; empty is no known type.
+        ("kempty", ("selector1", None)),
     ],
 )
-def test_invalid_key_is_unusable(scan_options: ScanOptions, label: str) -> None:
-    # result-schema.md: selector_unusable -> domainkey_exists ("broken, weak or dangling").
+def test_published_but_unusable_selector_is_domainkey_exists(
+    scan_options: ScanOptions, label: str, expected: tuple[str, str | None]
+) -> None:
+    # result-schema.md: selector_unusable -> domainkey_exists ("broken, weak or dangling"):
+    # something is published at the selector, neither a usable nor a revoked key.
     dkim = dkim_of(scan_options, label)
     assert (dkim["state"], dkim["evidence"]) == (
         "domainkey_exists",
         "selector_unusable",
     )
     [entry] = dkim["selectors"]
-    assert (entry["selector"], entry["usable"], entry["revoked"]) == (
-        "selector1",
+    selector, key_type = expected
+    assert (
+        entry["selector"],
+        entry["key_type"],
+        entry["usable"],
+        entry["revoked"],
+    ) == (
+        selector,
+        key_type,
         False,
         False,
     )

@@ -53,6 +53,21 @@ def test_medium_answer_fits_the_edns_payload_without_tcp(
     assert dns_server.tcp_queries == before
 
 
+# dropper.dns-cases.test and trunc.dns-cases.test publish the same kinds of records: what a
+# domain whose answers came only on a second try (or over TCP) must still show.
+RECOVERED_STATES = {
+    "spf": "valid",
+    "dmarc": "valid",
+    "dkim": "none",
+    "adsp": "none",
+    "mx": "found",
+    "sender_id": "none",
+    "mta_sts": "found",
+    "tls_rpt": "found",
+    "bimi": "found",
+}
+
+
 def test_first_answer_lost_is_retried_not_temperror(
     scan: ScanRunner, dns_server_factory: Callable[..., DnsServer]
 ) -> None:
@@ -61,17 +76,7 @@ def test_first_answer_lost_is_retried_not_temperror(
     server = dns_server_factory()
     result = scan_json(scan, DNS_CASES("dropper"), options=options_for(server))
     assert result["status"] == "ok"
-    assert states(result) == {
-        "spf": "valid",
-        "dmarc": "valid",
-        "dkim": "none",
-        "adsp": "none",
-        "mx": "found",
-        "sender_id": "none",
-        "mta_sts": "found",
-        "tls_rpt": "found",
-        "bimi": "found",
-    }
+    assert states(result) == RECOVERED_STATES
 
 
 def test_truncated_answers_are_fetched_over_tcp(
@@ -82,17 +87,7 @@ def test_truncated_answers_are_fetched_over_tcp(
     result = scan_json(scan, DNS_CASES("trunc"))
     assert dns_server.tcp_queries > before
     assert result["status"] == "ok"
-    assert states(result) == {
-        "spf": "valid",
-        "dmarc": "valid",
-        "dkim": "none",
-        "adsp": "none",
-        "mx": "found",
-        "sender_id": "none",
-        "mta_sts": "found",
-        "tls_rpt": "found",
-        "bimi": "found",
-    }
+    assert states(result) == RECOVERED_STATES
     assert result["spf"]["record"] == "v=spf1 ip4:192.0.2.6 -all"
 
 
