@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import random
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -65,11 +64,10 @@ import dns.name
 import dns.rcode
 
 from bench.delay_proxy import DelayProxy
-from bench.server_process import SERVER_CORE, ServerProcess, pin
+from bench.server_process import SERVER_CORE, ServerProcess, debian_program, pin
 from bench.unbound import free_port, process_cpu_seconds
 from tests.dnsserver import FAULT_RE, fault_name
 
-NSD = "/usr/sbin/nsd"
 START_TIMEOUT = 60.0  # seconds for NSD to load the zone and answer
 # The lame servers stand for a silent and a failing server; names in the benchmark's zone.
 LAME_HOSTS = {"timeout": "lame-timeout-ns", "servfail": "lame-servfail-ns"}
@@ -106,15 +104,6 @@ zone:
     name: "{name}"
     zonefile: "{file}"
 """
-
-
-def ensure_installed() -> str:
-    """The nsd binary, installed through apt-get when it is not there yet."""
-    found = shutil.which("nsd") or (NSD if Path(NSD).exists() else None)
-    if found:
-        return found
-    subprocess.run(["apt-get", "install", "-y", "nsd"], check=True)
-    return NSD
 
 
 def delegate_lame(text: str, addresses: dict[str, str]) -> str:
@@ -219,7 +208,7 @@ class Nsd:
         core: int = SERVER_CORE,
         delay: float = 0.0,
     ) -> None:
-        self.binary = ensure_installed()
+        self.binary = debian_program("nsd")
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
         self.port = free_port()

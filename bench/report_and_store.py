@@ -43,21 +43,10 @@ CHUNK = 250
 def former_versions_for(results: Sequence[tuple[Any, dict[str, Any], str]]) -> Any:
     """The store's version step before 2026-12-03: every result sent, conflicts ignored."""
     from adoption.models import ResultVersion
-    from adoption.scans.store import stable_result, summary_columns
+    from adoption.scans.store import _insert_versions
 
     wanted = {(domain.pk, dig): (domain, result) for domain, result, dig in results}
-    ResultVersion.objects.bulk_create(
-        [
-            ResultVersion(
-                domain=domain,
-                digest=key[1],
-                result=stable_result(result),
-                **summary_columns(result),
-            )
-            for key, (domain, result) in wanted.items()
-        ],
-        ignore_conflicts=True,
-    )
+    _insert_versions(wanted)
     found = ResultVersion.objects.filter(
         domain_id__in={key[0] for key in wanted}, digest__in={key[1] for key in wanted}
     ).values_list("domain_id", "digest", "pk")
@@ -66,21 +55,9 @@ def former_versions_for(results: Sequence[tuple[Any, dict[str, Any], str]]) -> A
 
 def former_changes_between(previous: Any, run: Any) -> list[Any]:
     """The report's comparison before 2026-12-03: both runs' states in Python."""
-    from adoption.models import RunResult
-    from adoption.scans.run_report import COLUMNS, compare
+    from tests.adoption.dashboard_factories import every_domain_compared
 
-    def states(of: Any) -> dict[str, dict[str, Any]]:
-        fields = [f"version__{c}" for c in COLUMNS]
-        rows = RunResult.objects.filter(run=of).values("domain__name", *fields)
-        return {
-            r["domain__name"]: {c: r[f"version__{c}"] for c in COLUMNS} for r in rows
-        }
-
-    before = states(previous)
-    changes: list[Any] = []
-    for domain, state in sorted(states(run).items()):
-        changes += compare(before.get(domain), state, domain)
-    return changes
+    return every_domain_compared(previous, run)
 
 
 def best_of(times: int, action: Callable[[], Any]) -> tuple[Any, float]:

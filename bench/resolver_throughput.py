@@ -243,10 +243,7 @@ def later_run(
     first scan saw of its DKIM selectors (the short common list instead of the long one,
     docs/scanner-decisions.md 2.5), through a fresh Unbound. Every domain's DKIM verdict and
     keys must be the first scan's."""
-    first = {
-        row["domain"]: row
-        for row in map(json.loads, baseline.read_text(encoding="utf-8").splitlines())
-    }
+    first = results_by_domain(baseline)
     probing_file = baseline.with_name("probing.jsonl")
     with probing_file.open("w", encoding="utf-8") as out:
         for domain, row in first.items():
@@ -266,10 +263,7 @@ def later_run(
         resolver, "scanner-worker", server, all_file, args, later_file, probing_file
     )
     report("later run via unbound (all)", figures["later"])
-    later = {
-        row["domain"]: row
-        for row in map(json.loads, later_file.read_text(encoding="utf-8").splitlines())
-    }
+    later = results_by_domain(later_file)
     differ = [
         d for d in first if truth(first[d].get("dkim")) != truth(later[d].get("dkim"))
     ]
@@ -290,6 +284,12 @@ def later_run(
     )
     if args.keep_differences:
         keep_differences(baseline, later_file, set(differ), args.keep_differences)
+
+
+def results_by_domain(path: Path) -> dict[str, dict[str, Any]]:
+    """A scan's ``--results-file``: one result JSON a line."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {row["domain"]: row for row in map(json.loads, lines)}
 
 
 def _one_reason(dkim: dict[str, Any] | None) -> str:

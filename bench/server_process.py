@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -17,6 +18,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # The server's core and the client's: on a two-core machine each gets one of its own.
 SERVER_CORE, CLIENT_CORE = 1, 0
+
+
+def debian_program(name: str) -> str:
+    """``/usr/sbin/<name>`` of Debian's package ``name``, installed with apt-get when it is
+    not there yet (the benchmarks run as root on a machine that may lack it)."""
+    path = f"/usr/sbin/{name}"
+    found = shutil.which(name) or (path if Path(path).exists() else None)
+    if found:
+        return found
+    subprocess.run(["apt-get", "install", "-y", name], check=True)
+    return path
 
 
 def pin(pid: int, core: int) -> None:

@@ -14,14 +14,14 @@ package's system service is not touched.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import time
 from pathlib import Path
 
+from bench.server_process import debian_program
+
 START_TIMEOUT = 30.0  # seconds for a fresh Unbound to answer its first query
-UNBOUND = "/usr/sbin/unbound"
 
 CONFIG = """\
 server:
@@ -68,22 +68,13 @@ def process_cpu_seconds(pid: int, reaped: bool = False) -> float:
     return sum(int(tick) for tick in ticks) / os.sysconf("SC_CLK_TCK")
 
 
-def ensure_installed() -> str:
-    """The unbound binary, installed through apt-get when it is not there yet."""
-    found = shutil.which("unbound") or (UNBOUND if Path(UNBOUND).exists() else None)
-    if found:
-        return found
-    subprocess.run(["apt-get", "install", "-y", "unbound"], check=True)
-    return UNBOUND
-
-
 class Unbound:
     """One Unbound process in front of ``server`` (``host:port``) for ``zone``."""
 
     def __init__(
         self, directory: Path, zone: str, server: str, queries_per_thread: int = 4096
     ) -> None:
-        self.binary = ensure_installed()
+        self.binary = debian_program("unbound")
         self.directory = directory
         self.port = free_port()
         host, port = server.rsplit(":", 1)

@@ -153,6 +153,15 @@ def _versions_for(
     missing = {key: wanted[key] for key in wanted if key not in versions}
     if not missing:
         return versions
+    _insert_versions(missing)
+    return {**versions, **_version_ids(missing)}
+
+
+def _insert_versions(
+    versions: dict[tuple[int, str], tuple[Domain, dict[str, Any]]],
+) -> None:
+    """Insert these (domain id, digest) -> (domain, result) versions; one already stored
+    (the same content added by a parallel task) is skipped, to be reused."""
     ResultVersion.objects.bulk_create(
         [
             ResultVersion(
@@ -161,11 +170,10 @@ def _versions_for(
                 result=stable_result(result),
                 **summary_columns(result),
             )
-            for key, (domain, result) in missing.items()
+            for key, (domain, result) in versions.items()
         ],
-        ignore_conflicts=True,  # the same content added by a parallel task: reuse it
+        ignore_conflicts=True,
     )
-    return {**versions, **_version_ids(missing)}
 
 
 def checked_at(result: dict[str, Any]) -> dt.datetime:

@@ -6,7 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from adoption.models import Domain, Group, Membership, Organisation, ScanRun
+from adoption.models import (
+    Domain,
+    Group,
+    Membership,
+    Organisation,
+    RunResult,
+    ScanRun,
+)
+from adoption.scans.run_report import COLUMNS, Change, compare
 from adoption.scans.store import store_results
 
 UTC = dt.UTC
@@ -109,3 +117,23 @@ def registry_domain(
     for group in groups:
         Membership.objects.create(domain=domain, group=group, joined_at=when(1, 1, 0))
     return domain
+
+
+def every_domain_compared(previous: ScanRun, run: ScanRun) -> list[Change]:
+    """The report's changes by the plain rule: every domain of ``run`` against its state in
+    ``previous`` (what the report computed in Python before the join); the reference of
+    tests/adoption/scans/test_report_changes.py and bench/report_and_store.py."""
+
+    def states(of: ScanRun) -> dict[str, dict[str, Any]]:
+        rows = RunResult.objects.filter(run=of).values(
+            "domain__name", *(f"version__{c}" for c in COLUMNS)
+        )
+        return {
+            r["domain__name"]: {c: r[f"version__{c}"] for c in COLUMNS} for r in rows
+        }
+
+    before = states(previous)
+    found: list[Change] = []
+    for name, state in sorted(states(run).items()):
+        found += compare(before.get(name), state, name)
+    return found

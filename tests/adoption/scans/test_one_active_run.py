@@ -21,6 +21,8 @@ from adoption import tasks
 from adoption.models import Group, ScanRun
 from adoption.scans import runs as scanning
 
+from ..locks import a_session_waits_for_a_lock
+
 State = ScanRun.State
 # The longest the race test waits for a thread (a bound, not a timing).
 WAIT_SECONDS = 30
@@ -68,12 +70,7 @@ def _blocked_or_done(thread: threading.Thread) -> bool:
     """The thread finished, or its connection waits for a lock (the unique index)."""
     if not thread.is_alive():
         return True
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return bool(cursor.fetchone()[0])
+    return a_session_waits_for_a_lock()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,32 +8,19 @@ from typing import Any
 
 import pytest
 
-from adoption.models import Domain, RunResult, ScanRun
+from adoption.models import Domain, ScanRun
 from adoption.scans import run_report
-from adoption.scans.run_report import COLUMNS, Change, changes_between, compare
+from adoption.scans.run_report import Change, changes_between, compare
 
-from ..dashboard_factories import finished_run, registry_domain, result, when
+from ..dashboard_factories import (
+    every_domain_compared,
+    finished_run,
+    registry_domain,
+    result,
+    when,
+)
 
 UNCHANGED = 40
-
-
-def every_domain_compared(previous: ScanRun, run: ScanRun) -> list[Change]:
-    """The report's changes by the plain rule: every domain of ``run`` against its state in
-    ``previous`` (what the report computed in Python before the join)."""
-
-    def states(of: ScanRun) -> dict[str, dict[str, Any]]:
-        rows = RunResult.objects.filter(run=of).values(
-            "domain__name", *(f"version__{c}" for c in COLUMNS)
-        )
-        return {
-            r["domain__name"]: {c: r[f"version__{c}"] for c in COLUMNS} for r in rows
-        }
-
-    before = states(previous)
-    found: list[Change] = []
-    for name, state in sorted(states(run).items()):
-        found += compare(before.get(name), state, name)
-    return found
 
 
 def _steady(domains: list[Domain]) -> dict[Domain, dict[str, Any]]:

@@ -18,6 +18,7 @@ from adoption.scans import store
 from adoption.scans.store import digest, store_results
 
 from ..dashboard_factories import registry_domain, result, when
+from ..locks import a_session_waits_for_a_lock
 
 COUNT = 6
 WAIT_SECONDS = 30
@@ -125,15 +126,6 @@ def test_the_version_lookup_neither_joins_nor_sorts(domains):
     assert "ORDER BY" not in lookup and "JOIN" not in lookup
 
 
-def _waiting_for_a_lock() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        return bool(cursor.fetchone()[0])
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_storing_the_same_new_version_at_once_make_one_row():
     """Worker A has inserted the version and not committed; worker B's lookup cannot see it,
@@ -166,7 +158,11 @@ def test_two_workers_storing_the_same_new_version_at_once_make_one_row():
     b = threading.Thread(target=worker_b)
     b.start()
     deadline = time.monotonic() + WAIT_SECONDS
-    while b.is_alive() and not _waiting_for_a_lock() and time.monotonic() < deadline:
+    while (
+        b.is_alive()
+        and not a_session_waits_for_a_lock()
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.05)  # polling the other connection's state, bounded
     assert b.is_alive(), "B did not wait for A's uncommitted version"
     release.set()
