@@ -360,6 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-retry", action="store_true")
     parser.add_argument(
+        "--profile", default="", help="cProfile statistics of the scans to this file"
+    )
+    parser.add_argument(
         "--json", action="store_true", help="also print figures as JSON"
     )
     args = parser.parse_args(argv)

@@ -63,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--no-retry", action="store_true")
+    parser.add_argument(
+        "--delay-ms", type=float, default=0.0, help="NSD behind bench/delay_proxy.py"
+    )
     parser.add_argument("--trees", nargs="+", type=Path, default=[ROOT])
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="treesbench-") as work:
@@ -70,7 +73,9 @@ def main(argv: list[str] | None = None) -> int:
         plan = write(directory / "zones", args.domains)
         domains = directory / "domains.txt"
         domains.write_text("\n".join(plan.domains) + "\n", encoding="utf-8")
-        server = Nsd(directory / "nsd", directory / "zones")
+        server = Nsd(
+            directory / "nsd", directory / "zones", delay=args.delay_ms / 1000.0
+        )
         resolver = Unbound(directory / "unbound", ORIGIN, server.nameserver)
         try:
             for round_ in range(1, args.rounds + 1):

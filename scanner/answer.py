@@ -6,14 +6,12 @@ It lives below both :mod:`scanner.dnsio` (which produces answers) and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Outcome = Literal["answer", "nodata", "nxdomain"]
 
 
-@dataclass(frozen=True, slots=True)
-class DnsAnswer:
+class DnsAnswer(NamedTuple):
     """One query's outcome in plain values.
 
     ``txt`` holds one ``bytes`` per TXT RR, its character-strings joined with nothing between

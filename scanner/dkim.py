@@ -13,7 +13,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from .answer import DnsAnswer
 from .dkim_key import DkimKey, parse_dkim_key, parse_tag_list
@@ -33,9 +33,10 @@ WILDCARD_SUSPECT_SHARED = 2
 WildcardKind = Literal["wildcard_revoked", "wildcard_key", "wildcard_zone"]
 
 
-@dataclass(frozen=True)
-class Probe:
-    """One ``<selector>._domainkey.<domain>`` TXT lookup: an answer or a DNS error."""
+class Probe(NamedTuple):
+    """One ``<selector>._domainkey.<domain>`` TXT lookup: an answer or a DNS error.
+
+    A named tuple, as :class:`scanner.answer.DnsAnswer`: one is made per probe."""
 
     selector: str
     qname: str

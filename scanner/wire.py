@@ -16,7 +16,7 @@ import functools
 import re
 import socket
 import struct
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import dns.rdatatype
 
@@ -119,8 +119,7 @@ def encode_query(qid: int, qname: bytes, rdtype: int, payload: int | None) -> by
     return header + question + b"\0" + RR_FIXED.pack(TYPE_OPT, payload, 0, 0)
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     """One answer record. ``owner`` and names in ``value`` are lower-case text, no final dot.
 
     ``value``: TXT -> bytes (the character-strings joined, RFC 7208 3.3); MX ->
@@ -133,8 +132,9 @@ class Record:
     value: bytes | str | tuple[int, str]
 
 
-@dataclass(frozen=True, slots=True)
-class Response:
+class Response(NamedTuple):
+    """A parsed answer. Named tuples like :class:`scanner.answer.DnsAnswer`: one a query."""
+
     qid: int
     flags: int
     rcode: int

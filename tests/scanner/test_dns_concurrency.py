@@ -133,6 +133,27 @@ def test_a_burst_lowers_the_limit_once_not_once_per_failure() -> None:
     run_in_loop(body)
 
 
+def test_a_saturated_run_reaches_the_cap_after_two_windows_while_latency_holds() -> (
+    None
+):
+    # A short list behind a slow resolver must not spend its run climbing: each window of
+    # `limit` good answers (queries waiting for a slot, answer time steady) adds half the start.
+    def body() -> None:
+        pacing = Pacing(200, 400)
+        for _ in range(2):
+            while pacing.try_acquire():  # every slot taken; the next query has to wait
+                pass
+            for _ in range(pacing.limit):
+                pacing.release()
+                pacing.answered(0.020)
+        assert [(c.limit, c.reason) for c in pacing.history] == [
+            (300, "raise"),
+            (400, "raise"),
+        ]
+
+    run_in_loop(body)
+
+
 def test_nxdomain_and_nodata_are_good_answers_notimp_is_not_a_burst() -> None:
     def body() -> None:
         pacing = Pacing(50, 50)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from scanner.result import DomainResult
 from scanner.spf import SpfResult
 from scanner.text import display_text, escape_controls, escape_strings
@@ -21,6 +23,21 @@ def test_controls_are_escaped_and_readable_text_kept() -> None:
 
 def test_clean_values_are_returned_as_they_are() -> None:
     clean = {"a": ["x", 1, None, {"b": "y"}], "c": True}
+    assert escape_strings(clean) is clean
+
+
+@pytest.mark.parametrize(
+    "control", [chr(code) for code in (*range(0x20), *range(0x7F, 0xA0))]
+)
+def test_every_control_character_is_found_in_a_nested_value(control: str) -> None:
+    value = {"tree": [{"record": f"v=spf1 {control} -all"}]}
+    assert escape_strings(value) == {
+        "tree": [{"record": f"v=spf1 \\x{ord(control):02x} -all"}]
+    }
+
+
+def test_quotes_backslashes_and_japanese_are_clean() -> None:
+    clean = {"records": ['v=spf1 "quoted" \\n -all', "日本語の説明", "\u00e9"]}
     assert escape_strings(clean) is clean
 
 
