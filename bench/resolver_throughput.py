@@ -360,7 +360,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-retry", action="store_true")
     parser.add_argument(
-        "--profile", default="", help="cProfile statistics of the scans to this file"
+        "--profile",
+        default="",
+        help="the scanner worker's cProfile statistics (each scan overwrites the file)",
     )
     parser.add_argument(
         "--json", action="store_true", help="also print figures as JSON"
