@@ -122,7 +122,7 @@ def queue_run(
     group: Group | None = None,
     trigger: str = ScanRun.Trigger.USER,
     user: Any = None,
-    chunk_size: int = scanning.CHUNK_SIZE,
+    chunk_size: int | None = None,
 ) -> ScanRun:
     """A new queued run whose start is sent once the row is committed: the web page, the
     ``scan`` command and beat start runs here. Raises

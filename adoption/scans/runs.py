@@ -31,10 +31,18 @@ from scanner.options import parse_nameserver
 
 logger = logging.getLogger(__name__)
 
-# Domains per task. Large enough that the scanner's per-run cache pays off (provider includes
-# are shared) and per-task overhead is small; small enough that a lost worker costs little
-# and several workers share a run. Measured in bench/pipeline.py (docs/benchmarks.md).
-CHUNK_SIZE = 250
+# Domains per task, from a run's size: about CHUNKS_PER_RUN tasks, so several workers share
+# a run to its end, each between MIN_CHUNK_SIZE and MAX_CHUNK_SIZE domains. A task holds its
+# worker process until its last domain is done, and a never-answering domain takes a query
+# lifetime and the end-of-run retry (4 s with 1 s and one retry, 10 s with the settings'
+# defaults) while 250 others take under a second: at 250 a domain the 100,000-domain pipeline
+# spent most of its time waiting for such domains, 2.6x the bare scanner; at 2,000 the other
+# domains' work covers most of the wait (docs/benchmarks.md, "Chunks wait for their silent
+# domains"). Larger still, a lost worker would cost more and a run's last tasks would leave
+# workers idle longer. The per-run cache of shared provider records pays off at any of them.
+MIN_CHUNK_SIZE = 250
+MAX_CHUNK_SIZE = 2000
+CHUNKS_PER_RUN = 16
 
 State = ScanRun.State
 ChunkState = ScanChunk.State
@@ -124,9 +132,10 @@ def create_run(
     group: Group | None = None,
     trigger: str = ScanRun.Trigger.USER,
     user: Any = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
 ) -> ScanRun:
-    """A queued run (``adoption.tasks.queue_run`` also sends its start).
+    """A queued run (``adoption.tasks.queue_run`` also sends its start); ``chunk_size`` None
+    sizes its tasks by the number of domains when it starts (:func:`chunk_size_for`).
 
     Raises :class:`RunAlreadyActive` when the scope has an active run. The database decides
     (the ``run_one_active_per_scope`` constraint), not a look beforehand: two callers at once
@@ -161,7 +170,7 @@ def start_run(run_id: int) -> Sends:
             return NOTHING
         run = ScanRun.objects.get(pk=run_id)
         ids = list(domains_for(run.group, run.created_at).values_list("pk", flat=True))
-        size = max(1, int(run.options.get("chunk_size", CHUNK_SIZE)))
+        size = chunk_size_of(run, len(ids))
         chunks = [
             ScanChunk(run=run, index=i, domain_ids=ids[start : start + size])
             for i, start in enumerate(range(0, len(ids), size))
@@ -172,6 +181,20 @@ def start_run(run_id: int) -> Sends:
     if not chunk_ids:
         return finish_run_if_complete(run_id)
     return Sends(chunks=chunk_ids)
+
+
+def chunk_size_for(domains: int) -> int:
+    """Domains per task for a run of ``domains``: about CHUNKS_PER_RUN tasks, within bounds."""
+    wanted = -(-domains // CHUNKS_PER_RUN)  # rounded up
+    return min(MAX_CHUNK_SIZE, max(MIN_CHUNK_SIZE, wanted))
+
+
+def chunk_size_of(run: ScanRun, domains: int) -> int:
+    """The run's own size if it was given one (runs stored before sizing kept theirs)."""
+    configured = run.options.get("chunk_size")
+    if configured is None:
+        return chunk_size_for(domains)
+    return max(1, int(configured))
 
 
 def scan_chunk(chunk_id: int, worker: str = "") -> Sends:

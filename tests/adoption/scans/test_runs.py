@@ -253,3 +253,41 @@ def test_chunks_waiting_their_turn_are_not_sent_again_while_the_queue_moves():
             waiting[1].pk,
             waiting[2].pk,
         }
+
+
+@pytest.mark.parametrize(
+    ("domains", "size"),
+    [
+        (1, 250),
+        (4_000, 250),
+        (10_000, 625),
+        (20_000, 1_250),
+        (100_000, 2_000),
+        (1_700_000, 2_000),
+    ],
+)
+def test_a_runs_tasks_are_sized_by_its_number_of_domains(domains: int, size: int):
+    # About 16 tasks a run, 250 to 2,000 domains each (docs/benchmarks.md, "Chunks wait for
+    # their silent domains").
+    assert scanning.chunk_size_for(domains) == size
+
+
+@pytest.mark.django_db
+def test_a_run_without_a_size_is_split_when_it_starts():
+    make_registry(600)
+    run = scanning.create_run()
+    assert run.options["chunk_size"] is None
+    sends = scanning.start_run(run.pk)
+    sizes = [len(chunk.domain_ids) for chunk in run.chunks.order_by("index")]
+    assert sizes == [250, 250, 100]
+    assert len(sends.chunks) == 3
+
+
+@pytest.mark.django_db
+def test_a_run_stored_with_a_size_keeps_it():
+    make_registry(600)
+    run = scanning.create_run()
+    run.options = {**run.options, "chunk_size": 100}  # runs before sizing kept 250
+    run.save(update_fields=["options"])
+    scanning.start_run(run.pk)
+    assert [len(chunk.domain_ids) for chunk in run.chunks.all()] == [100] * 6
