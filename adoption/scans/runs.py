@@ -35,9 +35,9 @@ logger = logging.getLogger(__name__)
 # a run to its end, each between MIN_CHUNK_SIZE and MAX_CHUNK_SIZE domains. A task holds its
 # worker process until its last domain is done, and a never-answering domain takes a query
 # lifetime and the end-of-run retry (4 s with 1 s and one retry, 10 s with the settings'
-# defaults) while 250 others take under a second: at 250 a domain the 100,000-domain pipeline
-# spent most of its time waiting for such domains, 2.6x the bare scanner; at 2,000 the other
-# domains' work covers most of the wait (docs/benchmarks.md, "Chunks wait for their silent
+# defaults) while 250 others take under a second: with tasks of 250 domains the
+# 100,000-domain pipeline spent most of its time waiting for such domains, 2.6x the bare
+# scanner; with 2,000 the other domains' work covers most of the wait (docs/benchmarks.md, "Chunks wait for their silent
 # domains"). Larger still, a lost worker would cost more and a run's last tasks would leave
 # workers idle longer. The per-run cache of shared provider records pays off at any of them.
 MIN_CHUNK_SIZE = 250
