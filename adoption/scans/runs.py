@@ -37,9 +37,10 @@ logger = logging.getLogger(__name__)
 # lifetime and the end-of-run retry (4 s with 1 s and one retry, 10 s with the settings'
 # defaults) while 250 others take under a second: with tasks of 250 domains the
 # 100,000-domain pipeline spent most of its time waiting for such domains, 2.6x the bare
-# scanner; with 2,000 the other domains' work covers most of the wait (docs/benchmarks.md, "Chunks wait for their silent
-# domains"). Larger still, a lost worker would cost more and a run's last tasks would leave
-# workers idle longer. The per-run cache of shared provider records pays off at any of them.
+# scanner; with 2,000 the other domains' work covers most of the wait (docs/benchmarks.md,
+# "Chunks wait for their silent domains"). Larger still, a lost worker would cost more and a
+# run's last tasks would leave workers idle longer. The per-run cache of shared provider
+# records pays off at any of them.
 MIN_CHUNK_SIZE = 250
 MAX_CHUNK_SIZE = 2000
 CHUNKS_PER_RUN = 16
