@@ -117,6 +117,34 @@ def wait_for_report(run_id: int) -> float:
     )
 
 
+def print_chunks(label: str, run: object) -> None:
+    """How long the run's tasks held a worker: first-pass chunks, then the retry chunks of
+    the domains they deferred (adoption/scans/runs.py)."""
+    import statistics
+
+    from adoption.models import ScanChunk
+
+    for retry, kind in ((False, "chunks"), (True, "retry chunks")):
+        chunks = ScanChunk.objects.filter(
+            run=run, retry=retry, finished_at__isnull=False
+        )
+        seconds = [
+            (c.finished_at - c.started_at).total_seconds()
+            for c in chunks
+            if c.started_at is not None
+        ]
+        if not seconds:
+            print(f"{label}: no {kind}")
+            continue
+        domains = sum(len(c.domain_ids) for c in chunks)
+        deferred = sum(len(c.deferred_ids) for c in chunks)
+        print(
+            f"{label}: {len(seconds)} {kind}, {domains} domains, {deferred} deferred; "
+            f"seconds mean {statistics.mean(seconds):.2f}, median "
+            f"{statistics.median(seconds):.2f}, max {max(seconds):.2f}"
+        )
+
+
 def run_once(label: str, chunk_size: int | None) -> tuple[float, dict[str, int]]:
     from django.db import transaction
 
@@ -136,6 +164,7 @@ def run_once(label: str, chunk_size: int | None) -> tuple[float, dict[str, int]]
         print(
             f"{label}: tallies and report {finished - start - elapsed:.1f} s after done"
         )
+    print_chunks(label, run)
     after = relation_bytes()
     delta = {key: after[key] - before[key] for key in after}
     print(
@@ -168,8 +197,9 @@ def main() -> int:
         default="postgres://postgres@127.0.0.1:5432/adoption_bench_pipeline",
     )
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/13")
-    # Shorter than the settings' defaults (2.0 s, 2 retries) to keep the benchmark short; a
-    # never-answering domain then costs a chunk 4 s instead of 10 s (docs/benchmarks.md).
+    # Shorter than the settings' defaults (2.0 s, 2 retries) to keep the benchmark short: a
+    # never-answering domain costs the run's retry chunk 4 s instead of 10 s
+    # (docs/benchmarks.md).
     parser.add_argument("--scanner-timeout", type=float, default=1.0)
     parser.add_argument("--scanner-retries", type=int, default=1)
     args = parser.parse_args()

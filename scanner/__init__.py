@@ -11,7 +11,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .engine import check_domain, check_domains, check_domains_sync
+    from .engine import (
+        check_domain,
+        check_domains,
+        check_domains_or_defer,
+        check_domains_sync,
+    )
     from .names import normalize_domain
     from .options import ScanOptions
     from .result import DomainResult
@@ -21,6 +26,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "check_domain": "engine",
     "check_domains": "engine",
+    "check_domains_or_defer": "engine",
     "check_domains_sync": "engine",
     "DomainResult": "result",
     "ScanOptions": "options",
@@ -35,6 +41,7 @@ __all__ = [
     "ScanOptions",
     "check_domain",
     "check_domains",
+    "check_domains_or_defer",
     "check_domains_sync",
     "evaluate_spf",
     "normalize_domain",

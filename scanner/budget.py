@@ -17,21 +17,39 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 
 @dataclass(slots=True)
 class Budget:
-    """One domain's deadline (loop time) and whether it applies yet."""
+    """One domain's deadline (loop time) and whether it applies yet.
+
+    ``stalled``: a query attempt of the domain went unanswered or its server failed, which
+    precedes ``failing`` (the query's last attempt) by the other attempts' timeouts. A scan
+    that defers such domains (``scanner.engine``, a scan run's chunks) hears of it through
+    ``on_stall``.
+    """
 
     deadline: float
     failing: bool = False  # one of the domain's queries failed: the deadline applies
+    stalled: bool = False
+    on_stall: Callable[[], None] | None = None
 
     def limit(self) -> float | None:
         """The deadline for the domain's next query, or None while nothing has failed."""
         return self.deadline if self.failing else None
+
+    def fail(self) -> None:
+        self.failing = True
+        self.stall()
+
+    def stall(self) -> None:
+        if not self.stalled:
+            self.stalled = True
+            if self.on_stall is not None:
+                self.on_stall()
 
 
 # The budget of the domain whose checks are running; None outside them (a check run on its
@@ -42,9 +60,11 @@ BUDGET: contextvars.ContextVar[Budget | None] = contextvars.ContextVar(
 
 
 @contextmanager
-def domain_budget(seconds: float) -> Iterator[Budget]:
+def domain_budget(
+    seconds: float, on_stall: Callable[[], None] | None = None
+) -> Iterator[Budget]:
     """Give the checks started inside this block ``seconds`` in all, once one fails."""
-    budget = Budget(asyncio.get_running_loop().time() + seconds)
+    budget = Budget(asyncio.get_running_loop().time() + seconds, on_stall=on_stall)
     token = BUDGET.set(budget)
     try:
         yield budget
@@ -52,8 +72,15 @@ def domain_budget(seconds: float) -> Iterator[Budget]:
         BUDGET.reset(token)
 
 
+def note_stall() -> None:
+    """An attempt of the running domain's query went unanswered or its server failed."""
+    budget = BUDGET.get()
+    if budget is not None:
+        budget.stall()
+
+
 def spent(deadline: float | None, loop: asyncio.AbstractEventLoop) -> bool:
     return deadline is not None and loop.time() >= deadline
 
 
-__all__ = ["BUDGET", "Budget", "domain_budget", "spent"]
+__all__ = ["BUDGET", "Budget", "domain_budget", "note_stall", "spent"]

@@ -65,7 +65,7 @@ async def query(ctx: ScanContext, name: str, rdtype: str) -> DnsAnswer:
             # Mark retrieved: callers that never await this future must not warn at exit.
             future.exception()
             if budget is not None and isinstance(error, TempError):
-                budget.failing = True
+                budget.fail()
             if spent(deadline, loop) and ctx.memo.get(key) is future:
                 # Ended by this domain's budget, not by DNS: another domain asking the same
                 # name (a shared provider record) asks again instead of inheriting it.
@@ -98,12 +98,18 @@ def _silent_parent(ctx: ScanContext, name: str) -> str | None:
     while (dot := name.find(".", start)) >= 0:
         if name.startswith("_", start):
             parent = name[dot + 1 :]
-            txt = ctx.memo.get((parent, "TXT"))
-            if _failed(txt) and _failed(ctx.memo.get((parent, "MX"))):
-                error = txt.exception() if txt is not None else None
+            if apex_failed(ctx, parent):
+                error = ctx.memo[(parent, "TXT")].exception()
                 return error.reason if isinstance(error, TempError) else "timeout"
         start = dot + 1
     return None
+
+
+def apex_failed(ctx: ScanContext, domain: str) -> bool:
+    """Whether this run saw the apex TXT and MX lookups of ``domain`` both fail."""
+    return _failed(ctx.memo.get((domain, "TXT"))) and _failed(
+        ctx.memo.get((domain, "MX"))
+    )
 
 
 def _failed(future: asyncio.Future[DnsAnswer] | None) -> bool:

@@ -8,7 +8,9 @@ ScanContext, a bounded number of domains in flight and a memo pruned as domains 
 memory stays flat however long the list. Once every input has been started, it re-checks the
 domains that met a DNS failure once more, with a fresh cache and a doubled timeout
 (docs/scanner-decisions.md 7.2), before yielding them; the retries overlap the last first-pass
-domains instead of waiting for them.
+domains instead of waiting for them. A scan run's chunks instead hand those domains back, and
+stop waiting for domains that stalled once the rest are done (:func:`check_domains_or_defer`):
+the run retries them all together at its end.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
+import functools
 import sys
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator, Sequence
 from contextlib import aclosing
+from typing import Literal, overload
 
 from .adsp import check_adsp
 from .answer import DnsAnswer
@@ -64,9 +68,16 @@ Lookup = asyncio.Task[DnsAnswer]
 
 
 async def check_domain(
-    domain: str, ctx: ScanContext, selectors: Sequence[str] | Probing = ()
+    domain: str,
+    ctx: ScanContext,
+    selectors: Sequence[str] | Probing = (),
+    on_stall: Callable[[], None] | None = None,
 ) -> DomainResult:
-    """Every check of one domain. Input that is not a domain name gives ``status: error``."""
+    """Every check of one domain. Input that is not a domain name gives ``status: error``.
+
+    ``on_stall`` is called once, when one of the domain's query attempts first goes
+    unanswered or its server fails (``scanner.budget``).
+    """
     try:
         name = normalize_domain(domain)
     except InvalidDomain as error:
@@ -76,9 +87,11 @@ async def check_domain(
     # per domain, not one per dependent step). Two gathers of at most six keep every value
     # typed (asyncio.gather's overloads stop at six); cancelling the outer one cancels all.
     # The domain's time budget (scanner.budget) covers every task its checks start.
-    with domain_budget(ctx.options.budget):
+    with domain_budget(ctx.options.budget, on_stall):
         apex = ask_apex(name, ctx)
         try:
+            if ctx.options.apex_first:
+                await asyncio.wait(apex)
             return await _checked(domain, name, ctx, selectors, apex)
         finally:
             for lookup in apex:  # done already, unless this check was cancelled early
@@ -122,6 +135,11 @@ async def _checked(
         # random-label probe went out before the apex answered; whether a busy resolver
         # answered it too is luck, and a result must not depend on luck.
         wildcard = False
+    elif status == "error":
+        # An unresolved apex: whether the random label answered is not counted either
+        # (docs/scanner-decisions.md 7.3); once the apex has failed it is not even asked
+        # (scanner.wildcard), which with ``apex_first`` is always.
+        wildcard = None
     return DomainResult(
         domain=name,
         status=status,
@@ -228,12 +246,14 @@ def split_item(item: Item) -> tuple[str, Sequence[str] | Probing]:
     return domain, selectors if isinstance(selectors, Probing) else tuple(selectors)
 
 
-async def check_item(item: Item, ctx: ScanContext) -> DomainResult:
+async def check_item(
+    item: Item, ctx: ScanContext, on_stall: Callable[[], None] | None = None
+) -> DomainResult:
     domain, selectors = split_item(item)
     if not isinstance(domain, str):
         return invalid_input(repr(domain), "invalid_domain: not a string")
     try:
-        return await check_domain(domain, ctx, selectors)
+        return await check_domain(domain, ctx, selectors, on_stall)
     except (
         ScanError
     ) as error:  # a module let its own error escape: one domain, not the run
@@ -248,19 +268,48 @@ def domains_in_flight(options: ScanOptions) -> int:
     return max(MIN_DOMAINS_IN_FLIGHT, int(slots * DOMAINS_PER_QUERY_SLOT))
 
 
+@overload
+def scan_indexed(
+    items: Iterable[tuple[int, Item]],
+    options: ScanOptions,
+    ctx: ScanContext | None = None,
+    *,
+    defer: Literal[False] = False,
+) -> AsyncGenerator[tuple[int, DomainResult], None]: ...
+
+
+@overload
+def scan_indexed(
+    items: Iterable[tuple[int, Item]],
+    options: ScanOptions,
+    ctx: ScanContext | None = None,
+    *,
+    defer: Literal[True],
+) -> AsyncGenerator[tuple[int, DomainResult | None], None]: ...
+
+
 async def scan_indexed(
     items: Iterable[tuple[int, Item]],
     options: ScanOptions,
     ctx: ScanContext | None = None,
-) -> AsyncGenerator[tuple[int, DomainResult], None]:
+    *,
+    defer: bool = False,
+) -> AsyncGenerator[tuple[int, DomainResult | None], None]:
     """(index, result) pairs as they complete, the end-of-run retry included.
 
     A fixed pool of workers takes items from ``items`` (lazily, so memory stays flat); once it
     is exhausted, idle workers re-check the domains that met a DNS failure, with a fresh context
     and a doubled timeout (docs/scanner-decisions.md 7.2), while the last first-pass domains
     finish.
+
+    ``defer``: the caller retries those domains itself, with others (a scan run does, once
+    all its chunks are done: ``adoption.scans.runs``), and they come as ``(index, None)``:
+    a domain that met a DNS failure, and, once every item has started, each domain still in
+    flight when all those left have stalled (``scanner.budget``), which is then cancelled.
+    A silent domain thus holds the scan for one attempt's timeout, not for its lifetime and
+    the retry's.
     """
-    pool = _Pool(iter(items), options, ctx)
+    pool = _Pool(iter(items), options, ctx, defer)
     workers = [asyncio.create_task(pool.worker()) for _ in range(pool.limit)]
     finished: set[str] = set()
     try:
@@ -272,7 +321,8 @@ async def scan_indexed(
                     raise entry.error  # a bug in a check: fail loudly, never drop domains
                 running -= 1
                 continue
-            finished.add(entry[1].domain)
+            if entry[1] is not None:  # a deferred domain's few names stay in the memo
+                finished.add(entry[1].domain)
             if len(finished) >= PRUNE_EVERY:
                 prune_memo(pool.first, finished)
                 finished.clear()
@@ -294,19 +344,26 @@ class _Pool:
         source: Iterator[tuple[int, Item]],
         options: ScanOptions,
         ctx: ScanContext | None,
+        defer: bool = False,
     ) -> None:
         self.source = source
         self.options = options
+        self.defer = defer
         self.first = ctx if ctx is not None else ScanContext.create(options)
         self.second: ScanContext | None = None
         self.limit = domains_in_flight(options)
-        self.results: asyncio.Queue[tuple[int, DomainResult] | _WorkerEnd] = (
+        self.results: asyncio.Queue[tuple[int, DomainResult | None] | _WorkerEnd] = (
             asyncio.Queue(maxsize=self.limit)
         )
         self.exhausted = False
         self.in_first_pass = 0  # taken, not finished: each may still add a retry
         self.retry: collections.deque[tuple[int, Item]] = collections.deque()
         self.changed = asyncio.Event()
+        # With ``defer``: first-pass domains in flight, those of them that stalled, and
+        # whether a look at them is due (_defer_stalled).
+        self.flight: dict[int, asyncio.Task[DomainResult]] = {}
+        self.stalled: set[int] = set()
+        self.look_due = False
 
     async def worker(self) -> None:
         try:
@@ -319,13 +376,22 @@ class _Pool:
                     await self.changed.wait()
                     continue
                 index, item, ctx = job
-                result = await check_item(item, ctx)
+                if self.defer and ctx is self.first:
+                    result = await self._deferrable(index, item)
+                else:
+                    result = await check_item(item, ctx)
                 if ctx is self.first:
                     self.in_first_pass -= 1
                     self.changed.set()
-                    if self.options.retry_temperror and result.needs_retry:
-                        self.retry.append((index, item))
-                        continue
+                    if (
+                        result is not None
+                        and self.options.retry_temperror
+                        and result.needs_retry
+                    ):
+                        if not self.defer:
+                            self.retry.append((index, item))
+                            continue
+                        result = None  # the caller retries it
                 await self.results.put((index, result))
         # Not handled here: carried to the consumer, which re-raises it.
         except Exception as error:
@@ -340,10 +406,46 @@ class _Pool:
                 self.in_first_pass += 1
                 return entry[0], entry[1], self.first
             self.exhausted = True
+            if self.defer:
+                self._look_soon()
         if self.retry:
             index, item = self.retry.popleft()
             return index, item, self._second()
         return None
+
+    async def _deferrable(self, index: int, item: Item) -> DomainResult | None:
+        """The domain's result, or None when it was deferred (:meth:`_defer_stalled`)."""
+        task = asyncio.ensure_future(
+            check_item(item, self.first, functools.partial(self._stalled, index))
+        )
+        self.flight[index] = task
+        try:
+            await asyncio.wait((task,))
+        finally:
+            del self.flight[index]
+            self.stalled.discard(index)
+            if not task.done():  # this worker was cancelled: its domain goes with it
+                task.cancel()
+                await asyncio.wait((task,))
+        self._look_soon()
+        return None if task.cancelled() else task.result()
+
+    def _stalled(self, index: int) -> None:
+        self.stalled.add(index)
+        self._look_soon()
+
+    def _look_soon(self) -> None:
+        # After the current step: a stall is heard of deep inside a domain's query.
+        if not self.look_due:
+            self.look_due = True
+            asyncio.get_running_loop().call_soon(self._defer_stalled)
+
+    def _defer_stalled(self) -> None:
+        """Once every item has started, stop waiting for domains once all left stalled."""
+        self.look_due = False
+        if self.exhausted and self.flight and self.flight.keys() <= self.stalled:
+            for task in self.flight.values():
+                task.cancel()
 
     def _second(self) -> ScanContext:
         if self.second is None:
@@ -368,6 +470,7 @@ def retry_options(options: ScanOptions) -> ScanOptions:
     (docs/scanner-decisions.md 8.4): the retried domains are the ones that failed, so their
     SERVFAILs and timeouts say nothing about the resolver's load. Adapting to them halved the
     bound to its floor and the retry of 50 lame domains took minutes (docs/benchmarks.md).
+    For the same reason each domain's apex is asked first (``ScanOptions.apex_first``).
     """
     timeout = options.timeout * RETRY_TIMEOUT_FACTOR
     return dataclasses.replace(
@@ -376,6 +479,7 @@ def retry_options(options: ScanOptions) -> ScanOptions:
         retries=0,
         domain_budget=timeout * RETRY_BUDGET_LIFETIMES,
         adaptive=False,
+        apex_first=True,
     )
 
 
@@ -490,9 +594,30 @@ def check_domains_sync(
     return run_loop(collect())
 
 
+def check_domains_or_defer(
+    domains: Sequence[Item], options: ScanOptions
+) -> list[DomainResult | None]:
+    """Every result in input order, None for a domain deferred (``scan_indexed``'s
+    ``defer``): met a DNS failure, or stalled while the rest were done. The caller checks
+    those again later with :func:`check_domains_sync`, which gives them the whole treatment:
+    every attempt, and the end-of-run retry."""
+    raise_fd_limit(options)
+
+    async def collect() -> list[DomainResult | None]:
+        results: list[DomainResult | None] = [None] * len(domains)
+        scan = scan_indexed(enumerate(domains), options, defer=True)
+        async with aclosing(scan) as pairs:
+            async for index, result in pairs:
+                results[index] = result
+        return results
+
+    return run_loop(collect())
+
+
 __all__ = [
     "check_domain",
     "check_domains",
+    "check_domains_or_defer",
     "check_domains_ordered",
     "check_domains_sync",
 ]

@@ -54,6 +54,12 @@ class ScanOptions:
     # at ``concurrency`` (CLI --no-adaptive-concurrency, SCANNER_ADAPTIVE_CONCURRENCY=false).
     adaptive: bool = True
     domain_budget: float | None = None
+    # Ask each domain's apex TXT and MX before its other lookups, for domains known to have
+    # failed (a retry): a silent domain then costs two queries, its other lookups failing at
+    # once (scanner.dnsio's silent parent), instead of a dozen queries that each hold a slot
+    # for a lifetime. The same result either way (docs/scanner-decisions.md 7.3); a healthy
+    # domain pays one round trip more.
+    apex_first: bool = False
 
     @property
     def lifetime(self) -> float:

@@ -32,6 +32,7 @@ from time import perf_counter
 
 import dns.resolver
 
+from .budget import note_stall
 from .errors import LocalFailure, TempError
 from .options import ScanOptions
 from .pacing import Pacing
@@ -356,12 +357,14 @@ class StubResolver:
                     response = await self._tcp(server, qname, rdtype, wait)
                 if response is None:
                     self.pacing.failed("timeout", sent_at)
+                    note_stall()
                     continue  # timed out: the same server is asked again next round
                 failure = SERVER_REASONS.get(response.rcode)
                 if failure is None:
                     self.pacing.answered(perf_counter() - sent_at)
                     return response
                 self.pacing.failed(failure, sent_at)
+                note_stall()
                 reason = failure
                 candidates.remove(server)
             if candidates:

@@ -16,7 +16,7 @@ import hashlib
 import secrets
 from typing import TYPE_CHECKING
 
-from .dnsio import query
+from .dnsio import apex_failed, query
 from .errors import InvalidName, TempError
 
 if TYPE_CHECKING:
@@ -44,6 +44,11 @@ async def probe_wildcard(domain: str, ctx: ScanContext) -> bool | None:
     TXT is asked because it is what a wildcard in a mail-domain zone usually carries (a copy of
     the apex SPF); any NOERROR answer, with data or without, means the name "exists".
     """
+    if apex_failed(ctx, domain.lower().rstrip(".")):
+        # A label in a zone whose apex went unanswered would go unanswered too: not asked,
+        # which spares a silent domain one more lifetime when its apex was asked first
+        # (ScanOptions.apex_first). The engine counts no wildcard there either way.
+        return None
     name = f"{random_label(ctx, domain)}.{domain}"
     try:
         answer = await query(ctx, name, "TXT")

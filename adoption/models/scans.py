@@ -113,6 +113,13 @@ class ScanChunk(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # The worker (Celery node name) that last took the chunk: shows how a run was shared.
     worker = models.CharField(max_length=255, blank=True)
+    # Domains this chunk did not store: they met a DNS failure or stalled while its other
+    # domains were done (scanner.engine's ``defer``). The run's retry chunks scan them once
+    # every other chunk is done (adoption.scans.runs).
+    deferred_ids = models.JSONField(default=list)
+    # A retry chunk: other chunks' deferred domains, scanned with every attempt and the
+    # end-of-run retry, and stored whatever they give.
+    retry = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["run", "index"]

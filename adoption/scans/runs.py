@@ -1,6 +1,13 @@
 """Scan runs as a state machine stored in the database: queued → running → finishing → done,
 or partial/failed. Job state is read from our rows, never from Celery's result backend.
 
+A run's chunks do not wait for their silent domains: a chunk stores what it could measure
+and leaves the domains that met a DNS failure, or stalled while its others were done, to the
+run (``ScanChunk.deferred_ids``). Once every chunk is done, retry chunks scan those with the
+scanner's whole treatment (every attempt, then the end-of-run retry of
+docs/scanner-decisions.md 7.2), and the run finishes when they are done. A silent domain
+then holds the run once at its end, as in the bare scanner, instead of every chunk it is in.
+
 The state machine sends nothing: a step that leads to more work returns it as :class:`Sends`
 (chunks to scan, runs to start, a report to e-mail), and ``adoption.tasks``, the one module
 that talks to the broker, sends it. So this module does not import the tasks that call it.
@@ -8,9 +15,10 @@ that talks to the broker, sends it. So this module does not import the tasks tha
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,21 +34,23 @@ from adoption.scans import run_report, selector_plans
 from adoption.scans.store import store_results
 from adoption.stats import tallies
 from adoption.stats.mechanisms import nxdomain_q, unmeasured_q
-from scanner import ScanOptions, check_domains_sync
+from scanner import (
+    DomainResult,
+    ScanOptions,
+    check_domains_or_defer,
+    check_domains_sync,
+)
 from scanner.options import parse_nameserver
 
 logger = logging.getLogger(__name__)
 
 # Domains per task, from a run's size: about CHUNKS_PER_RUN tasks, so several workers share
 # a run to its end, each between MIN_CHUNK_SIZE and MAX_CHUNK_SIZE domains. A task holds its
-# worker process until its last domain is done, and a never-answering domain takes a query
-# lifetime and the end-of-run retry (4 s with 1 s and one retry, 10 s with the settings'
-# defaults) while 250 others take under a second: with tasks of 250 domains the
-# 100,000-domain pipeline spent most of its time waiting for such domains, 2.6x the bare
-# scanner; with 2,000 the other domains' work covers most of the wait (docs/benchmarks.md,
-# "Chunks wait for their silent domains"). Larger still, a lost worker would cost more and a
-# run's last tasks would leave workers idle longer. The per-run cache of shared provider
-# records pays off at any of them.
+# worker process until its last domain is done or deferred (one attempt's timeout for a
+# silent domain). Larger tasks cover that wait with more of their other domains' work
+# (docs/benchmarks.md, "Chunks wait for their silent domains"); larger still, a lost worker
+# would cost more and a run's last tasks would leave workers idle longer. The per-run cache
+# of shared provider records pays off at any of them. Retry chunks are sized the same way.
 MIN_CHUNK_SIZE = 250
 MAX_CHUNK_SIZE = 2000
 CHUNKS_PER_RUN = 16
@@ -199,9 +209,11 @@ def chunk_size_of(run: ScanRun, domains: int) -> int:
 
 
 def scan_chunk(chunk_id: int, worker: str = "") -> Sends:
-    """Scan one chunk's domains and store them; a second delivery stores the same rows.
-    The last chunk of a run finishes it: its report is then to be sent. ``worker`` (the
-    Celery node name) is kept on the chunk: who took it, how a run was shared."""
+    """Scan one chunk's domains and store them, but for those it defers to the run's retry
+    chunks (a retry chunk stores all of its own); a second delivery stores the same rows.
+    The last chunk of a run sends the retry chunks or finishes the run: its report is then
+    to be sent. ``worker`` (the Celery node name) is kept on the chunk: who took it, how a
+    run was shared."""
     chunk = ScanChunk.objects.select_related("run").filter(pk=chunk_id).first()
     if chunk is None or chunk.state == ChunkState.DONE:
         return NOTHING
@@ -220,29 +232,53 @@ def scan_chunk(chunk_id: int, worker: str = "") -> Sends:
     learned = probed_selectors(domains)  # DKIM selectors named in DMARC reports
     # One instant for every chunk of the run: a resent chunk gets the same plans.
     started = chunk.run.created_at
-    results = check_domains_sync(
-        [
-            (d.name, selector_plans.probing_for(d, learned.get(d.pk, ()), started))
-            for d in domains
-        ],
-        options_of(chunk.run),
-    )
-    pairs = [(d, r.to_json()) for d, r in zip(domains, results, strict=True)]
+    items = [
+        (d.name, selector_plans.probing_for(d, learned.get(d.pk, ()), started))
+        for d in domains
+    ]
+    options = options_of(chunk.run)
+    results: Sequence[DomainResult | None]
+    if chunk.retry:  # the last word on these domains: whatever they give is stored
+        results = check_domains_sync(items, retry_chunk_options(options))
+    else:
+        results = check_domains_or_defer(items, options)
+    pairs = [
+        (d, r.to_json()) for d, r in zip(domains, results, strict=True) if r is not None
+    ]
+    deferred = [d.pk for d, r in zip(domains, results, strict=True) if r is None]
     with transaction.atomic():
         store_results(chunk.run, pairs)
         selector_plans.save_remembered(selector_plans.remember(pairs, started))
-    mark_chunk_done(chunk, len(domains))
+    mark_chunk_done(chunk, len(pairs), deferred)
     return finish_run_if_complete(chunk.run_id)
 
 
-def mark_chunk_done(chunk: ScanChunk, count: int) -> None:
+def retry_chunk_options(options: ScanOptions) -> ScanOptions:
+    """A retry chunk's options: the run's, with a fixed bound on queries in flight and each
+    domain's apex asked first, as in the scanner's own end-of-run retry
+    (``scanner.engine.retry_options``).
+
+    Its domains are those that failed or stalled: their timeouts say nothing about the
+    resolver's load, and adapting to them (scanner.pacing) would halve the bound to its
+    floor; a silent one asked everything at once would hold a dozen query slots for a
+    lifetime each. Measured on 101 never-answering domains with the default settings: minutes
+    adapting, 40 s with a fixed bound, 16 s with the apex first too (docs/benchmarks.md).
+    """
+    return dataclasses.replace(options, adaptive=False, apex_first=True)
+
+
+def mark_chunk_done(chunk: ScanChunk, count: int, deferred: list[int]) -> None:
     with transaction.atomic():
-        # Only the delivery that flips the chunk to done counts its domains, so progress
-        # stays right when a chunk was delivered twice.
+        # Only the delivery that flips the chunk to done counts its domains and names the
+        # ones it deferred, so progress stays right when a chunk was delivered twice.
         flipped = (
             ScanChunk.objects.filter(pk=chunk.pk)
             .exclude(state=ChunkState.DONE)
-            .update(state=ChunkState.DONE, finished_at=timezone.now())
+            .update(
+                state=ChunkState.DONE,
+                finished_at=timezone.now(),
+                deferred_ids=deferred,
+            )
         )
         if flipped:
             ScanRun.objects.filter(pk=chunk.run_id).update(
@@ -251,8 +287,16 @@ def mark_chunk_done(chunk: ScanChunk, count: int) -> None:
 
 
 def finish_run_if_complete(run_id: int) -> Sends:
-    """When every chunk is stored, count, report and mark the run done (exactly once)."""
-    if ScanChunk.objects.filter(run_id=run_id).exclude(state=ChunkState.DONE).exists():
+    """When every chunk is stored, send the retry chunks of the domains they deferred (once),
+    or, when there are none or they are done too, count, report and mark the run done
+    (exactly once)."""
+    if _unfinished(run_id):
+        return NOTHING
+    retry = send_deferred(run_id)
+    if retry is not None:
+        return retry
+    # Another caller sent retry chunks between the first look and send_deferred's.
+    if _unfinished(run_id):
         return NOTHING
     # running → finishing by one caller only: two last chunks finishing together must not
     # both build the report.
@@ -261,6 +305,55 @@ def finish_run_if_complete(run_id: int) -> Sends:
     ):
         return NOTHING
     return finalise_run(run_id)
+
+
+def _unfinished(run_id: int) -> bool:
+    return (
+        ScanChunk.objects.filter(run_id=run_id).exclude(state=ChunkState.DONE).exists()
+    )
+
+
+def send_deferred(run_id: int) -> Sends | None:
+    """Retry chunks for the domains the run's chunks deferred, to be sent; None when no
+    domain was deferred or the run has its retry chunks already.
+
+    Two last chunks finishing together both come here: the retry chunks' indexes follow the
+    others', so the second insert breaks ``chunk_run_index_unique`` and sends nothing.
+    """
+    chunks = ScanChunk.objects.filter(run_id=run_id)
+    if chunks.filter(retry=True).exists():
+        return None
+    deferred = [
+        pk
+        for ids in chunks.order_by("index").values_list("deferred_ids", flat=True)
+        for pk in ids
+    ]
+    if not deferred:
+        return None
+    size = chunk_size_for(len(deferred))
+    first = chunks.count()
+    retries = [
+        ScanChunk(
+            run_id=run_id,
+            index=first + i,
+            domain_ids=deferred[start : start + size],
+            retry=True,
+        )
+        for i, start in enumerate(range(0, len(deferred), size))
+    ]
+    try:
+        with transaction.atomic():
+            ScanChunk.objects.bulk_create(retries)
+    except IntegrityError:
+        return NOTHING
+    logger.info(
+        "run %s: %s deferred domains in %s retry chunks",
+        run_id,
+        len(deferred),
+        len(retries),
+    )
+    ids = chunks.filter(retry=True).values_list("pk", flat=True)
+    return Sends(chunks=tuple(ids))
 
 
 def finalise_run(run_id: int) -> Sends:

@@ -201,6 +201,71 @@ def _domain_id(i: int) -> int:
     return Domain.objects.get(name=domain_name(i)).pk
 
 
+SILENT = (4, 12, 25)  # in chunks 0, 1 and 3 of seven domains each
+
+
+@pytest.mark.django_db
+def test_silent_domains_are_left_to_a_retry_chunk_at_the_end_of_the_run(
+    eager, dns_server_factory, django_capture_on_commit_callbacks
+):
+    make_registry(COUNT)
+    server = dns_server_factory(zone_texts=[zone_text(COUNT, silent=SILENT)])
+    with override_settings(
+        SCANNER_NAMESERVERS=[server.nameserver], SCANNER_TIMEOUT=0.3, SCANNER_RETRIES=1
+    ):
+        run = run_scan(django_capture_on_commit_callbacks)
+    silent_ids = [_domain_id(i) for i in SILENT]
+    first_pass = run.chunks.filter(retry=False).order_by("index")
+    assert [c.deferred_ids for c in first_pass] == [
+        [silent_ids[0]],
+        [silent_ids[1]],
+        [],
+        [silent_ids[2]],
+        [],
+    ]
+    (retry,) = run.chunks.filter(retry=True)
+    assert (retry.index, retry.domain_ids, retry.state) == (5, silent_ids, "done")
+    assert retry.deferred_ids == []  # a retry chunk stores every domain it has
+    assert run.state == ScanRun.State.DONE
+    assert run.domains_done == COUNT == RunResult.objects.filter(run=run).count()
+    assert run.temperror_count == len(SILENT)
+    for i in SILENT:  # measured, as unknown: the whole treatment found no answer
+        stored = RunResult.objects.get(run=run, domain_id=_domain_id(i)).version
+        assert (stored.result["status"], stored.spf_state) == ("error", "temperror")
+    assert RunResult.objects.get(
+        run=run, domain_id=_domain_id(0)
+    ).version.spf_state == ("valid")
+
+
+@pytest.mark.django_db
+def test_two_last_chunks_finishing_together_send_the_retry_chunk_once():
+    make_registry(3)
+    ids = list(Domain.objects.order_by("name").values_list("pk", flat=True))
+    run = ScanRun.objects.create(state=ScanRun.State.RUNNING, options={})
+    for index, deferred in enumerate(([ids[0]], [ids[2]])):
+        ScanChunk.objects.create(
+            run=run,
+            index=index,
+            state=ScanChunk.State.DONE,
+            domain_ids=ids[index * 2 : index * 2 + 2],
+            deferred_ids=deferred,
+        )
+
+    first = scanning.finish_run_if_complete(run.pk)
+    second = scanning.finish_run_if_complete(run.pk)
+
+    (retry,) = run.chunks.filter(retry=True)
+    assert first == scanning.Sends(chunks=(retry.pk,))
+    assert second == scanning.NOTHING
+    assert retry.domain_ids == [ids[0], ids[2]]
+    run.refresh_from_db()
+    assert run.state == ScanRun.State.RUNNING  # the retry chunk is still to scan
+    ScanChunk.objects.filter(pk=retry.pk).update(state=ScanChunk.State.DONE)
+    scanning.finish_run_if_complete(run.pk)
+    run.refresh_from_db()
+    assert run.state == ScanRun.State.DONE
+
+
 def test_scan_options_come_from_settings():
     with override_settings(
         SCANNER_NAMESERVERS=["127.0.0.1:5353", "[::1]"],

@@ -17,12 +17,16 @@ def domain_name(i: int) -> str:
     return f"d{i:03d}.{ORIGIN}"
 
 
-def zone_text(count: int, *, reject_from: int | None = None) -> str:
+def zone_text(
+    count: int, *, reject_from: int | None = None, silent: tuple[int, ...] = ()
+) -> str:
     """Every 10th name does not exist; SPF on the even ones; DMARC on every third.
 
     ``reject_from``: DMARC p=reject instead of p=none for names with index >= it (a change).
+    ``silent``: the indexes of names whose queries are never answered (a lame delegation).
     """
     lines = [HEADER]
+    lines += [f"; @fault {domain_name(i)}. timeout" for i in silent]
     for i in range(count):
         if i % 10 == 9:
             continue  # NXDOMAIN: a registry domain that does not exist
