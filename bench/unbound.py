@@ -125,8 +125,12 @@ class Unbound:
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
-                log = (self.directory / "unbound.log").read_text(errors="replace")
-                raise RuntimeError(f"unbound exited: {log[-2000:]}")
+                # Before its log file is open, unbound reports on standard error (above).
+                path = self.directory / "unbound.log"
+                log = path.read_text(errors="replace") if path.exists() else ""
+                raise RuntimeError(
+                    f"unbound exited: {log[-2000:] or 'see its errors above'}"
+                )
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
                 sock.settimeout(0.2)
                 try:

@@ -211,3 +211,18 @@ def test_dns_server_stopping_mid_run_gives_temperror_and_the_run_completes(
         RunResult.objects.filter(run=run).values_list("version__spf_state", flat=True)
     )
     assert "temperror" in spf_states and "valid" in spf_states
+    # The chunks handed the failing domains back and the run's retry chunks, scanned by the
+    # worker after every other chunk, stored them: after every attempt, not the first failure.
+    retried = {
+        pk
+        for ids in ScanChunk.objects.filter(run_id=run.pk, retry=True).values_list(
+            "domain_ids", flat=True
+        )
+        for pk in ids
+    }
+    unmeasured = set(
+        RunResult.objects.filter(run=run, version__spf_state="temperror").values_list(
+            "domain_id", flat=True
+        )
+    )
+    assert unmeasured and unmeasured <= retried
