@@ -258,11 +258,11 @@ def retry_chunk_options(options: ScanOptions) -> ScanOptions:
     domain's apex asked first, as in the scanner's own end-of-run retry
     (``scanner.engine.retry_options``).
 
-    Its domains are those that failed or stalled: their timeouts say nothing about the
-    resolver's load, and adapting to them (scanner.pacing) would halve the bound to its
-    floor; a silent one asked everything at once would hold a dozen query slots for a
+    Its domains are those that failed or stalled: their SERVFAILs and timeouts say nothing
+    about the resolver's load, and adapting to them (scanner.pacing) could halve the bound to
+    its floor; a silent one asked everything at once would hold a dozen query slots for a
     lifetime each. Measured on 101 never-answering domains with the default settings: 17 min
-    adapting, 40 s with a fixed bound, 16 s with the apex first too (docs/benchmarks.md).
+    at the floor, 40 s with a fixed bound, 16 s with the apex first too (docs/benchmarks.md).
     """
     return dataclasses.replace(options, adaptive=False, apex_first=True)
 

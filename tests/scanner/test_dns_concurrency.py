@@ -17,7 +17,7 @@ import dns.rcode
 from scanner.context import ScanContext
 from scanner.engine import RETRY_TIMEOUT_FACTOR, retry_options, scan_indexed
 from scanner.options import ScanOptions
-from scanner.pacing import BURST_MIN_FAILURES, Pacing
+from scanner.pacing import BURST_MIN_FAILURES, WINDOW, Pacing
 from scanner.result import DomainResult
 from tests.conftest import options_for
 from tests.dnsserver import DnsServer, parse_question
@@ -116,6 +116,23 @@ def test_one_lame_domains_timeouts_do_not_lower_the_limit() -> None:
         for _ in range(BURST_MIN_FAILURES - 1):
             pacing.failed("timeout", 0.0)
         assert (pacing.limit, pacing.history) == (200, [])
+
+    run_in_loop(body)
+
+
+def test_timeouts_beside_answers_are_a_burst_timeouts_alone_are_silence() -> None:
+    # An overloaded resolver drops some queries and answers others: back off. A resolver
+    # that stopped answering, or a batch of silent domains, answers nothing: fewer queries in
+    # flight would only make each wait its lifetime in turn.
+    def body() -> None:
+        loaded, silent = Pacing(200, 400), Pacing(200, 400)
+        for _ in range(WINDOW // 2):
+            loaded.answered(0.001)
+        for _ in range(WINDOW):
+            loaded.failed("timeout", 0.0)
+            silent.failed("timeout", 0.0)
+        assert [(c.limit, c.reason) for c in loaded.history] == [(100, "timeout")]
+        assert (silent.limit, silent.history) == (200, [])
 
     run_in_loop(body)
 
