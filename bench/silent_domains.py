@@ -1,5 +1,5 @@
 """How long a retry of never-answering domains takes, by how it asks: the retry chunk of a
-scan run holds only domains that failed (adoption/scans/runs.py ``retry_chunk_options``).
+scan run holds only domains that failed (``scanner.engine.failed_domain_options``).
 
 Serves a zone whose N domains never answer (their parent answers) from the loopback test
 server, and times ``check_domains_sync`` over them, with the end-of-run retry, for each way

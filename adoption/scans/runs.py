@@ -15,7 +15,6 @@ that talks to the broker, sends it. So this module does not import the tasks tha
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
@@ -40,6 +39,7 @@ from scanner import (
     check_domains_or_defer,
     check_domains_sync,
 )
+from scanner.engine import failed_domain_options
 from scanner.options import parse_nameserver
 
 logger = logging.getLogger(__name__)
@@ -239,7 +239,7 @@ def scan_chunk(chunk_id: int, worker: str = "") -> Sends:
     options = options_of(chunk.run)
     results: Sequence[DomainResult | None]
     if chunk.retry:  # the last word on these domains: whatever they give is stored
-        results = check_domains_sync(items, retry_chunk_options(options))
+        results = check_domains_sync(items, failed_domain_options(options))
     else:
         results = check_domains_or_defer(items, options)
     pairs = [
@@ -251,20 +251,6 @@ def scan_chunk(chunk_id: int, worker: str = "") -> Sends:
         selector_plans.save_remembered(selector_plans.remember(pairs, started))
     mark_chunk_done(chunk, len(pairs), deferred)
     return finish_run_if_complete(chunk.run_id)
-
-
-def retry_chunk_options(options: ScanOptions) -> ScanOptions:
-    """A retry chunk's options: the run's, with a fixed bound on queries in flight and each
-    domain's apex asked first, as in the scanner's own end-of-run retry
-    (``scanner.engine.retry_options``).
-
-    Its domains are those that failed or stalled: their SERVFAILs and timeouts say nothing
-    about the resolver's load, and adapting to them (scanner.pacing) could halve the bound to
-    its floor; a silent one asked everything at once would hold a dozen query slots for a
-    lifetime each. Measured on 101 never-answering domains with the default settings: 17 min
-    at the floor, 40 s with a fixed bound, 16 s with the apex first too (docs/benchmarks.md).
-    """
-    return dataclasses.replace(options, adaptive=False, apex_first=True)
 
 
 def mark_chunk_done(chunk: ScanChunk, count: int, deferred: list[int]) -> None:

@@ -93,6 +93,13 @@ SPF_RESULT_WORDS = {
 }
 
 
+def stable_json(result: Any) -> str:
+    """A scanner result's JSON without ``scanned_at``: equal for equal results of any scan."""
+    data = result.to_json()
+    del data["scanned_at"]
+    return json.dumps(data, sort_keys=True)
+
+
 def schema_errors(result: dict[str, Any]) -> list[str]:
     return [
         f"{'/'.join(map(str, error.absolute_path))}: {error.message}"

@@ -27,7 +27,7 @@ from scanner.engine import check_domain, check_domains_ordered, check_domains_sy
 from scanner.wildcard import random_label
 from tests.conftest import options_for
 from tests.dnsserver import DnsServer
-from tests.scanner.helpers import key
+from tests.scanner.helpers import key, stable_json
 from tests.scanner.servers import RecordingServer
 
 ORIGIN = "stable.test"
@@ -83,12 +83,6 @@ class JitterServer(RecordingServer):
         self._timer_seq += 1
         due = time.monotonic() + self.random.uniform(0, MAX_DELAY_MS) / 1000
         heapq.heappush(self._timers, (due, self._timer_seq, action))
-
-
-def stable_json(result: Any) -> str:
-    data = result.to_json()
-    del data["scanned_at"]
-    return json.dumps(data, sort_keys=True)
 
 
 def scan_all(server: DnsServer, concurrency: int) -> dict[str, str]:

@@ -7,7 +7,6 @@ long anything took; the cap from what the server saw at once.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
 from contextlib import aclosing
 from typing import Any
@@ -21,6 +20,7 @@ from scanner.pacing import BURST_MIN_FAILURES, WINDOW, Pacing
 from scanner.result import DomainResult
 from tests.conftest import options_for
 from tests.dnsserver import DnsServer, parse_question
+from tests.scanner.helpers import stable_json
 from tests.scanner.servers import RecordingServer
 
 ORIGIN = "pace.test"
@@ -69,12 +69,6 @@ def scan_with_context(
             ctx.close()
 
     return asyncio.run(run())
-
-
-def stable(result: DomainResult) -> str:
-    data = result.to_json()
-    del data["scanned_at"]
-    return json.dumps(data, sort_keys=True)
 
 
 class BurstServer(DnsServer):
@@ -249,7 +243,9 @@ def test_adaptive_concurrency_changes_no_result_on_a_healthy_server(
     fixed_results, fixed_ctx = scan_with_context(domains(40), fixed)
     adaptive_results, adaptive_ctx = scan_with_context(domains(40), adaptive)
     assert fixed_ctx.pacing.history == [] and adaptive_ctx.pacing.history != []
-    assert [stable(r) for r in adaptive_results] == [stable(r) for r in fixed_results]
+    assert [stable_json(r) for r in adaptive_results] == [
+        stable_json(r) for r in fixed_results
+    ]
 
 
 # =============================================================================================

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from scanner import ScanOptions, check_domains_or_defer, check_domains_sync
-from scanner.result import DomainResult
 from tests.conftest import options_for
 
+from .helpers import stable_json
 from .servers import RecordingServer
 
 ORIGIN = "defer.test"
@@ -56,13 +56,6 @@ def asked_below(server: RecordingServer, domain: str) -> Counter[tuple[str, str]
     )
 
 
-def stable(result: DomainResult | None) -> dict[str, object]:
-    assert result is not None
-    data = result.to_json()
-    del data["scanned_at"]
-    return data
-
-
 def test_a_silent_domain_is_handed_back_after_one_unanswered_attempt(
     recording_server: Callable[..., RecordingServer],
 ) -> None:
@@ -78,7 +71,7 @@ def test_a_silent_domain_is_handed_back_after_one_unanswered_attempt(
     # end-of-run retry.
     assert asked and set(asked.values()) == {1}
     whole = check_domains_sync(healthy, options)
-    assert [stable(r) for r in results[1:]] == [stable(r) for r in whole]
+    assert [stable_json(r) for r in results[1:]] == [stable_json(r) for r in whole]
 
 
 def test_a_domain_that_met_a_failure_is_handed_back_without_the_retry_pass(
@@ -135,7 +128,7 @@ def test_apex_first_asks_a_silent_domain_nothing_below_its_apex(
     }
     assert len(at_once) > 6
     assert apex_first.status == "error" and apex_first.wildcard is None
-    assert stable(apex_first) == stable(everything_at_once)
+    assert stable_json(apex_first) == stable_json(everything_at_once)
 
 
 def test_apex_first_gives_an_answering_domain_the_same_result(
@@ -144,4 +137,4 @@ def test_apex_first_gives_an_answering_domain_the_same_result(
     domains = ["full.engine.test", "dead.engine.test", "nxdomain.engine.test"]
     at_once = check_domains_sync(domains, scan_options)
     apex_first = check_domains_sync(domains, replace(scan_options, apex_first=True))
-    assert [stable(r) for r in apex_first] == [stable(r) for r in at_once]
+    assert [stable_json(r) for r in apex_first] == [stable_json(r) for r in at_once]
