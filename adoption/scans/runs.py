@@ -309,15 +309,12 @@ def send_deferred(run_id: int) -> Sends | None:
     chunks = ScanChunk.objects.filter(run_id=run_id)
     if chunks.filter(retry=True).exists():
         return None
-    deferred = [
-        pk
-        for ids in chunks.order_by("index").values_list("deferred_ids", flat=True)
-        for pk in ids
-    ]
+    per_chunk = list(chunks.order_by("index").values_list("deferred_ids", flat=True))
+    deferred = [pk for ids in per_chunk for pk in ids]
     if not deferred:
         return None
     size = chunk_size_for(len(deferred))
-    first = chunks.count()
+    first = len(per_chunk)  # the retry chunks' indexes follow every chunk's
     retries = [
         ScanChunk(
             run_id=run_id,
