@@ -16,7 +16,9 @@ if TYPE_CHECKING:
         check_domains,
         check_domains_or_defer,
         check_domains_sync,
+        resolvers_answer,
     )
+    from .errors import ResolverUnreachable
     from .names import normalize_domain
     from .options import ScanOptions
     from .result import DomainResult
@@ -28,9 +30,11 @@ _EXPORTS = {
     "check_domains": "engine",
     "check_domains_or_defer": "engine",
     "check_domains_sync": "engine",
+    "resolvers_answer": "engine",
     "DomainResult": "result",
     "ScanOptions": "options",
     "Probing": "selectors",
+    "ResolverUnreachable": "errors",
     "evaluate_spf": "spf_eval",
     "normalize_domain": "names",
 }
@@ -38,6 +42,7 @@ _EXPORTS = {
 __all__ = [
     "DomainResult",
     "Probing",
+    "ResolverUnreachable",
     "ScanOptions",
     "check_domain",
     "check_domains",
@@ -45,6 +50,7 @@ __all__ = [
     "check_domains_sync",
     "evaluate_spf",
     "normalize_domain",
+    "resolvers_answer",
 ]
 
 

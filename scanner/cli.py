@@ -20,7 +20,7 @@ from contextlib import aclosing
 from typing import Any, TextIO
 
 from .engine import Item, check_domains_ordered
-from .errors import LocalFailure
+from .errors import LocalFailure, ResolverUnreachable
 from .eventloop import run_loop
 from .names import InvalidDomain, normalize_domain
 from .options import ScanOptions, parse_nameserver
@@ -30,6 +30,9 @@ from .text import escape_controls
 
 PROGRESS_MIN_DOMAINS = 20  # shorter lists finish before a progress line would help
 USAGE_ERROR = 2  # argparse's own exit status for bad usage
+RESOLVER_UNREACHABLE = (
+    4  # exit status: the resolvers answered nothing (3: this machine)
+)
 DEFAULTS = ScanOptions()
 
 
@@ -391,6 +394,11 @@ def main(
             run_loop(run_check(items, options, args.json, out, err))
     except KeyboardInterrupt:
         return 130  # the shell's convention for SIGINT
+    except ResolverUnreachable as error:
+        # The resolver is down: every domain left would be a temperror; the results so far
+        # stand (docs/scanner-decisions.md 7.8).
+        err.write(f"scanner: stopped, no resolver answers: {error}\n")
+        return RESOLVER_UNREACHABLE
     except LocalFailure as error:
         # Out of descriptors or buffers: the results so far stand, the rest are not guessed.
         err.write(f"scanner: stopped, this machine failed (not DNS): {error}\n")

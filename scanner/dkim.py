@@ -118,13 +118,7 @@ class DkimResult:
 
 
 async def probe_selector(ctx: ScanContext, domain: str, selector: str) -> Probe:
-    qname = f"{selector}._domainkey.{domain}"
-    try:
-        return Probe(selector, qname, await query(ctx, qname, "TXT"))
-    except TempError as error:
-        return Probe(selector, qname, None, str(error))
-    except InvalidName:
-        return Probe(selector, qname, None, f"invalid_name: {qname}")
+    return (await _probe_all(ctx, domain, (selector,)))[0]
 
 
 def read_selector(probe: Probe) -> SelectorResult | None:
@@ -250,9 +244,26 @@ def _defaults(ctx: ScanContext, plan_name: str) -> tuple[str, ...]:
 async def _probe_all(
     ctx: ScanContext, domain: str, names: Sequence[str]
 ) -> list[Probe]:
-    return list(
-        await asyncio.gather(*(probe_selector(ctx, domain, name) for name in names))
+    """Probe every selector in ``names`` at once: the lookups' own futures are gathered, no
+    task per probe (a first scan probes about fifty on a fifth of all domains)."""
+    qnames = [f"{name}._domainkey.{domain}" for name in names]
+    outcomes = await asyncio.gather(
+        *(query(ctx, qname, "TXT") for qname in qnames), return_exceptions=True
     )
+    return [
+        _probe(selector, qname, outcome)
+        for selector, qname, outcome in zip(names, qnames, outcomes, strict=True)
+    ]
+
+
+def _probe(selector: str, qname: str, outcome: DnsAnswer | BaseException) -> Probe:
+    if isinstance(outcome, DnsAnswer):
+        return Probe(selector, qname, outcome)
+    if isinstance(outcome, TempError):
+        return Probe(selector, qname, None, str(outcome))
+    if isinstance(outcome, InvalidName):
+        return Probe(selector, qname, None, f"invalid_name: {qname}")
+    raise outcome  # this machine's failure or a cancellation: not a probe's outcome
 
 
 async def _adsp_exists(ctx: ScanContext, domain: str) -> bool | str:

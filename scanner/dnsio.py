@@ -13,9 +13,10 @@ import asyncio
 import re
 
 from .answer import DnsAnswer
-from .budget import BUDGET, spent
+from .budget import BUDGET, Budget, spent
 from .context import ScanContext
-from .errors import InvalidName, TempError
+from .errors import InvalidName, LocalFailure, TempError
+from .stub import Pending
 from .wire import (
     CNAME,
     MX,
@@ -36,51 +37,232 @@ PLAIN_NAME_TEXT = re.compile(r"[a-z0-9_*/+=-]+(?:\.[a-z0-9_*/+=-]+)*")
 RCODE_NOERROR, RCODE_NXDOMAIN, RCODE_YXDOMAIN = 0, 3, 6  # RFC 1035 4.1.1, RFC 2136 2.2
 
 
-async def query(ctx: ScanContext, name: str, rdtype: str) -> DnsAnswer:
+def query(ctx: ScanContext, name: str, rdtype: str) -> asyncio.Future[DnsAnswer]:
     """Look ``name``/``rdtype`` up once per run; concurrent callers share the same lookup.
+
+    Returns a future to await (it holds the answer, or the :class:`TempError` or
+    :class:`InvalidName`). No task is made for a lookup (:class:`_Lookup`), so callers may
+    gather many without one each.
 
     Within a failing domain's checks (``scanner.budget``), a new lookup after the domain's
     budget is spent fails at once, worded as the timeout it stands for.
     """
     key = (name.lower().rstrip("."), rdtype.upper())
+    loop = ctx.stub.loop
     future = ctx.memo.get(key)
-    if future is None:
-        silent = _silent_parent(ctx, key[0])
-        if silent is not None:
-            # Worded exactly as if the query had been sent and failed like its domain's did:
-            # which queries were cut short depends on timing, and a result must not.
-            raise TempError(silent, f"{key[0]} {key[1]}")
-        loop = asyncio.get_running_loop()
-        budget = BUDGET.get()
-        deadline = budget.limit() if budget is not None else None
-        if spent(deadline, loop):
-            ctx.counters["over_budget"] += 1
-            raise TempError("timeout", f"{key[0]} {key[1]}")
-        future = loop.create_future()
-        ctx.memo[key] = future
+    if future is not None and not future.cancelled():
+        if future.done():  # the common case: answered already
+            return future
+        return _follow(loop, future, key)
+    silent = _silent_parent(ctx, key[0])
+    if silent is not None:
+        # Worded exactly as if the query had been sent and failed like its domain's did:
+        # which queries were cut short depends on timing, and a result must not.
+        return _failing(loop, TempError(silent, f"{key[0]} {key[1]}"))
+    budget = BUDGET.get()
+    deadline = budget.limit() if budget is not None else None
+    if spent(deadline, loop):
+        ctx.counters["over_budget"] += 1
+        return _failing(loop, TempError("timeout", f"{key[0]} {key[1]}"))
+    future = loop.create_future()
+    ctx.memo[key] = future
+    _Lookup(ctx, key, future, budget, deadline).start()
+    return future
+
+
+class _Lookup:
+    """One lookup of the run's memo, driven by callbacks rather than a task.
+
+    A lookup takes a slot of the run's pacing (waiting its turn when none is free), asks the
+    stub (:meth:`StubResolver.start`, which calls :meth:`answered`) and turns the response
+    into the memo future's outcome. The asker that started it owns the future; when the
+    asker is cancelled, so is the future: the lookup then gives its slot back and leaves the
+    memo, so a later asker asks again, and other askers (:func:`_follow`) get a
+    ``cancelled`` TempError. An attempt already sent is not called back: its answer or
+    timeout ends the lookup; later attempts are not sent.
+    """
+
+    __slots__ = (
+        "ctx",
+        "key",
+        "future",
+        "budget",
+        "deadline",
+        "qname",
+        "code",
+        "pending",
+    )
+
+    def __init__(
+        self,
+        ctx: ScanContext,
+        key: tuple[str, str],
+        future: asyncio.Future[DnsAnswer],
+        budget: Budget | None,
+        deadline: float | None,
+    ) -> None:
+        self.ctx = ctx
+        self.key = key
+        self.future = future
+        self.budget = budget
+        self.deadline = deadline
+        self.qname = b""
+        self.code = 0
+        self.pending: Pending | None = None  # asked, holding a slot
+
+    def start(self) -> None:
+        name, rdtype = self.key
         try:
-            future.set_result(await _resolve(ctx, key[0], key[1], deadline))
-        except (TempError, InvalidName) as error:
-            future.set_exception(error)
-            # Mark retrieved: callers that never await this future must not warn at exit.
-            future.exception()
-            if budget is not None and isinstance(error, TempError):
-                budget.fail()
-            if spent(deadline, loop) and ctx.memo.get(key) is future:
-                # Ended by this domain's budget, not by DNS: another domain asking the same
-                # name (a shared provider record) asks again instead of inheriting it.
-                ctx.counters["over_budget"] += 1
-                del ctx.memo[key]
-        except asyncio.CancelledError:
-            # The asker was cancelled: other askers of this lookup must not wait forever,
-            # and a later asker must ask again rather than inherit the cancellation.
-            del ctx.memo[key]
-            future.set_exception(TempError("cancelled", f"{key[0]} {key[1]}"))
-            future.exception()
+            self.qname = encode_name(name)
+            self.code = rdtype_code(rdtype)
+        # Empty or long labels, non-ASCII, an unknown type.
+        except (WireError, ValueError) as error:
+            self.future.set_exception(
+                InvalidName("invalid_name", f"{name!r} {rdtype}: {error}")
+            )
+            self.future.exception()  # retrieved: not every asker awaits it
+            return
+        ctx = self.ctx
+        ctx.counters["queries"] += 1
+        pacing = ctx.pacing
+        if pacing.try_acquire():  # the common case takes a slot without a future
+            self._ask()
+        else:
+            pacing.enqueue(ctx.stub.loop).add_done_callback(self._admitted)
+
+    def _admitted(self, queued: asyncio.Future[None]) -> None:
+        if self.future.done():  # the asker is gone: the slot goes on
+            self.ctx.pacing.release()
+            self._forget()
+            return
+        self._ask()
+
+    def _ask(self) -> None:
+        try:
+            pending = self.ctx.stub.start(self.qname, self.code, self.deadline, self)
+        except LocalFailure as error:  # no server to ask: this machine's failure (7.1)
+            self.ctx.pacing.release()
+            self.future.set_exception(error)
+            self.future.exception()
+            return
+        if not self.future.done():  # else answered at once (its lifetime was spent)
+            self.pending = pending
+
+    def answered(self, outcome: Response | BaseException) -> None:
+        """The stub's last word on the query (``scanner.stub.Asker``)."""
+        self.pending = None
+        self.ctx.pacing.release()
+        future = self.future
+        if future.done():  # the asker was cancelled meanwhile
+            self._forget()
+            return
+        try:
+            self._settle(outcome)
+        except (
+            Exception
+        ) as error:  # a bug: the asker must fail loudly, not wait forever
+            if not future.done():
+                future.set_exception(error)
             raise
-    if future.done():  # the common case: answered already, no shield needed
-        return future.result()
-    return await asyncio.shield(future)
+
+    def retrying(self) -> bool:
+        """The first attempt failed (``scanner.stub.Asker``): go on unless the asker is gone.
+
+        Going on takes a task; from then on, the asker's cancellation cancels it."""
+        if self.future.done():
+            self.pending = None
+            self.ctx.pacing.release()
+            self._forget()
+            return False
+        self.future.add_done_callback(self._ended)
+        return True
+
+    def _ended(self, future: asyncio.Future[DnsAnswer]) -> None:
+        if future.cancelled() and self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.cancel()
+            self.ctx.pacing.release()
+            self._forget()
+
+    def _forget(self) -> None:
+        if self.ctx.memo.get(self.key) is self.future:
+            del self.ctx.memo[self.key]
+
+    def _settle(self, outcome: Response | BaseException) -> None:
+        ctx, future = self.ctx, self.future
+        name, rdtype = self.key
+        if isinstance(outcome, BaseException):
+            if isinstance(outcome, TempError):
+                ctx.counters["temperror"] += 1
+                self._fail(TempError(outcome.reason, f"{name} {rdtype}"))
+            else:  # this machine's failure (LocalFailure): ends the run, every asker sees it
+                future.set_exception(outcome)
+                future.exception()
+            return
+        rcode = outcome.rcode
+        if rcode == RCODE_NXDOMAIN:
+            ctx.counters["nxdomain"] += 1
+        elif rcode != RCODE_NOERROR:
+            ctx.counters["temperror"] += 1
+            reason = "yxdomain" if rcode == RCODE_YXDOMAIN else f"rcode_{rcode}"
+            self._fail(TempError(reason, f"{name} {rdtype}"))
+            return
+        future.set_result(convert(name, rdtype, self.code, self.qname, outcome))
+
+    def _fail(self, error: TempError) -> None:
+        ctx, future = self.ctx, self.future
+        future.set_exception(error)
+        future.exception()  # retrieved: callers that never await it must not warn at exit
+        if self.budget is not None:
+            self.budget.fail()
+        if spent(self.deadline, ctx.stub.loop) and ctx.memo.get(self.key) is future:
+            # Ended by this domain's budget, not by DNS: another domain asking the same
+            # name (a shared provider record) asks again instead of inheriting it.
+            ctx.counters["over_budget"] += 1
+            del ctx.memo[self.key]
+
+
+def _follow(
+    loop: asyncio.AbstractEventLoop,
+    future: asyncio.Future[DnsAnswer],
+    key: tuple[str, str],
+) -> asyncio.Future[DnsAnswer]:
+    """A future with ``future``'s outcome for another asker, cancellable on its own.
+
+    When the lookup's owner is cancelled, its other askers get a ``cancelled`` TempError
+    rather than a cancellation they did not ask for (asyncio.shield would pass it on).
+    """
+    mirror: asyncio.Future[DnsAnswer] = loop.create_future()
+
+    def copy(done: asyncio.Future[DnsAnswer]) -> None:
+        if mirror.done():
+            return
+        if done.cancelled():
+            mirror.set_exception(TempError("cancelled", f"{key[0]} {key[1]}"))
+            mirror.exception()
+        elif (error := done.exception()) is not None:
+            mirror.set_exception(error)
+            mirror.exception()
+        else:
+            mirror.set_result(done.result())
+
+    def forget(done: asyncio.Future[DnsAnswer]) -> None:
+        if done.cancelled():
+            future.remove_done_callback(copy)
+
+    future.add_done_callback(copy)
+    mirror.add_done_callback(forget)
+    return mirror
+
+
+def _failing(
+    loop: asyncio.AbstractEventLoop, error: TempError
+) -> asyncio.Future[DnsAnswer]:
+    """A lookup failed without a query: a future that holds ``error``."""
+    future: asyncio.Future[DnsAnswer] = loop.create_future()
+    future.set_exception(error)
+    future.exception()  # retrieved: a caller may drop it (a prefetch)
+    return future
 
 
 def _silent_parent(ctx: ScanContext, name: str) -> str | None:
@@ -119,41 +301,6 @@ def _failed(future: asyncio.Future[DnsAnswer] | None) -> bool:
         and not future.cancelled()
         and isinstance(future.exception(), TempError)
     )
-
-
-async def _resolve(
-    ctx: ScanContext, name: str, rdtype: str, deadline: float | None = None
-) -> DnsAnswer:
-    try:
-        qname = encode_name(name)
-        code = rdtype_code(rdtype)
-    except (
-        WireError,
-        ValueError,
-    ) as error:  # empty or long labels, non-ASCII, unknown type
-        raise InvalidName("invalid_name", f"{name!r} {rdtype}: {error}") from None
-    ctx.counters["queries"] += 1
-    pacing = ctx.pacing
-    if not pacing.try_acquire():  # the common case takes a slot without a future
-        await pacing.wait()
-    try:
-        response = await ctx.stub.resolve(qname, code, deadline)
-    except TempError as error:
-        ctx.counters["temperror"] += 1
-        raise TempError(error.reason, f"{name} {rdtype}") from None
-    finally:
-        pacing.release()
-    if response.rcode == RCODE_NXDOMAIN:
-        ctx.counters["nxdomain"] += 1
-    elif response.rcode != RCODE_NOERROR:
-        ctx.counters["temperror"] += 1
-        reason = (
-            "yxdomain"
-            if response.rcode == RCODE_YXDOMAIN
-            else f"rcode_{response.rcode}"
-        )
-        raise TempError(reason, f"{name} {rdtype}")
-    return convert(name, rdtype, code, qname, response)
 
 
 def convert(

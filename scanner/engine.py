@@ -41,6 +41,7 @@ from .result import ApexUnresolved, CheckResult, DomainResult, Status
 from .selectors import Probing
 from .sender_id import check_sender_id
 from .spf import check_spf
+from .stub import StubResolver
 from .wildcard import probe_wildcard
 
 # A domain, or a domain with its known DKIM selectors (or a Probing that also picks the list).
@@ -64,7 +65,7 @@ RETRY_TIMEOUT_FACTOR = 2.0
 RETRY_BUDGET_LIFETIMES = 1.0
 
 
-Lookup = asyncio.Task[DnsAnswer]
+Lookup = asyncio.Future[DnsAnswer]
 
 
 async def check_domain(
@@ -197,18 +198,7 @@ def invalid_input(text: str, reason: str) -> DomainResult:
 
 def ask_apex(name: str, ctx: ScanContext) -> tuple[Lookup, Lookup]:
     """Start the apex TXT and MX lookups now (the checks that need them share them)."""
-    lookups = (
-        asyncio.ensure_future(query(ctx, name, "TXT")),
-        asyncio.ensure_future(query(ctx, name, "MX")),
-    )
-    for lookup in lookups:  # a cancelled check_domain must not leave "never retrieved"
-        lookup.add_done_callback(_retrieve)
-    return lookups
-
-
-def _retrieve(lookup: Lookup) -> None:
-    if not lookup.cancelled():
-        lookup.exception()
+    return query(ctx, name, "TXT"), query(ctx, name, "MX")
 
 
 async def judge_apex(txt: Lookup, mx: Lookup) -> tuple[Status, tuple[str, ...]]:
@@ -218,7 +208,8 @@ async def judge_apex(txt: Lookup, mx: Lookup) -> tuple[Status, tuple[str, ...]]:
     unknown (docs/scanner-decisions.md 7.3), and every protocol check then reports its own
     ``temperror``.
     """
-    outcomes = await asyncio.gather(_outcome(txt, "TXT"), _outcome(mx, "MX"))
+    answers = await asyncio.gather(txt, mx, return_exceptions=True)
+    outcomes = [_outcome(answers[0], "TXT"), _outcome(answers[1], "MX")]
     if "nxdomain" in outcomes:
         return "nxdomain", ()
     errors = tuple(outcome for outcome in outcomes if outcome.startswith("apex "))
@@ -227,11 +218,12 @@ async def judge_apex(txt: Lookup, mx: Lookup) -> tuple[Status, tuple[str, ...]]:
     return "ok", ()
 
 
-async def _outcome(lookup: Lookup, rdtype: str) -> str:
-    try:
-        return (await lookup).outcome
-    except TempError as error:
-        return f"apex {rdtype}: {error.reason}"
+def _outcome(answer: DnsAnswer | BaseException, rdtype: str) -> str:
+    if isinstance(answer, DnsAnswer):
+        return answer.outcome
+    if isinstance(answer, TempError):
+        return f"apex {rdtype}: {answer.reason}"
+    raise answer  # this machine's failure or a cancellation: not the apex's outcome
 
 
 # --- many domains ----------------------------------------------------------------------------
@@ -600,6 +592,21 @@ def check_domains_sync(
             return [result async for result in results]
 
     return run_loop(collect())
+
+
+def resolvers_answer(options: ScanOptions) -> bool:
+    """Whether any of the run's resolvers replies at all, to the root's NS (the check of
+    docs/scanner-decisions.md 7.8): a scan run stopped because none did is resumed once one
+    does (``adoption.scans.runs``). Any reply counts, whatever its RCODE."""
+
+    async def ask() -> bool:
+        stub = StubResolver(options)
+        try:
+            return await stub.servers_reply()
+        finally:
+            stub.close()
+
+    return run_loop(ask())
 
 
 def check_domains_or_defer(

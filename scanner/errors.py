@@ -40,3 +40,13 @@ class LocalFailure(Exception):
     is not a :class:`ScanError`, so no check turns it into ``temperror`` or an error result: it
     ends the run, and nothing of the failing domains is recorded.
     """
+
+
+class ResolverUnreachable(LocalFailure):
+    """No configured resolver answered anything at all, not even a question every resolver
+    answers from its own data (``scanner.stub``, docs/scanner-decisions.md 7.8).
+
+    The resolver is down or unreachable: every domain would otherwise come out ``temperror``,
+    one query lifetime after another. Like any :class:`LocalFailure` it ends the run; what
+    was measured before stands.
+    """

@@ -111,16 +111,14 @@ class Pacing:
         self._saturated = True
         return False
 
-    async def wait(self) -> None:
-        """Wait for a slot (first come, first served); call after :meth:`try_acquire`."""
-        future = asyncio.get_running_loop().create_future()
+    def enqueue(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
+        """A place in the queue for a slot (first come, first served), after
+        :meth:`try_acquire` said no: the future is done when the slot is handed over, and
+        the slot is then the holder's to :meth:`release`, needed or not. A cancelled place
+        is skipped."""
+        future: asyncio.Future[None] = loop.create_future()
         self._waiters.append(future)
-        try:
-            await future
-        except asyncio.CancelledError:
-            if future.done() and not future.cancelled():
-                self.release()  # the slot was handed over as we were cancelled
-            raise
+        return future
 
     def release(self) -> None:
         self.in_flight -= 1

@@ -25,7 +25,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from .engine import Item, check_domains_ordered
-from .errors import LocalFailure
+from .errors import LocalFailure, ResolverUnreachable
 from .eventloop import run_loop
 from .options import ScanOptions
 from .result import DomainResult
@@ -41,6 +41,7 @@ class WorkerFailed:
     """A worker's LocalFailure (out of descriptors, buffers...), carried to the parent."""
 
     message: str
+    unreachable: bool = False  # a ResolverUnreachable: no resolver answered the worker
 
 
 def json_line(result: DomainResult) -> str:
@@ -97,7 +98,8 @@ def merge(pipes: Sequence[Connection], total: int) -> Iterator[Any]:
                     f"worker process {worker + 1} ended before sending its results"
                 ) from None
             if isinstance(message, WorkerFailed):
-                raise LocalFailure(message.message)
+                kind = ResolverUnreachable if message.unreachable else LocalFailure
+                raise kind(message.message)
             waiting[worker].extend(message)
         yield waiting[worker].popleft()
 
@@ -109,7 +111,7 @@ def work(
     try:
         run_loop(_scan(share, options, formatter, pipe))
     except LocalFailure as error:
-        pipe.send(WorkerFailed(str(error)))
+        pipe.send(WorkerFailed(str(error), isinstance(error, ResolverUnreachable)))
     except KeyboardInterrupt:
         pass  # the parent got the same signal and stops the run
     finally:

@@ -21,23 +21,26 @@ Failures raise :class:`TempError` with the reason; never a missing value.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import errno
 import heapq
 import itertools
 import socket
 import struct
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from time import perf_counter
+from typing import Protocol
 
 import dns.resolver
 
 from .budget import note_stall
-from .errors import LocalFailure, TempError
+from .errors import LocalFailure, ResolverUnreachable, TempError
 from .options import ScanOptions
 from .pacing import Pacing
 from .spoofing import CasePolicy, RandomBytes, bind_random_port
-from .wire import Response, WireError, encode_query, parse_response
+from .wire import NS, Response, WireError, encode_query, parse_response
 
 SOCKETS_PER_FAMILY = 4  # sockets open at a time per address family
 # Queries a socket sends before it is retired and a socket on a fresh random port takes its
@@ -62,6 +65,19 @@ SERVER_REASONS = {
 DEFAULT_PORT = 53
 # errno values that mean this machine ran out of something: a local failure, not a timeout.
 LOCAL_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
+# A resolver that answers nothing at all (down, unreachable, a firewall dropping our queries)
+# would make every domain temperror, one query lifetime after another: hours for a registry.
+# After SILENT_ATTEMPTS attempts in a row went unanswered with no datagram from any server,
+# over at least SILENT_TIMEOUTS attempt timeouts, every server is asked the root's NS: a
+# resolver answers it from its own data (root hints, RFC 9609), and any reply, whatever its
+# RCODE, shows the server alive. None within CHECK_TIMEOUTS attempt timeouts: the resolvers
+# are unreachable and the scan stops (docs/scanner-decisions.md 7.8); queries that fail for
+# silence meanwhile wait for that verdict. A lame domain among answering ones never gets
+# this far; a batch of silent domains behind a live resolver costs a check now and then.
+SILENT_ATTEMPTS = 32
+SILENT_TIMEOUTS = 1.0
+CHECK_TIMEOUTS = 2.0
+ROOT_NAME = b"\x00"  # RFC 1035 3.1: the root, the empty label
 # Descriptors kept free for the interpreter (stdio, epoll, the UDP sockets, files it reads)
 # when TCP connections are bounded by a low RLIMIT_NOFILE (docs/scanner-decisions.md 8.4).
 FD_RESERVE = 32
@@ -138,30 +154,41 @@ class UdpSocket:
     """
 
     def __init__(
-        self, family: socket.AddressFamily, loop: asyncio.AbstractEventLoop, budget: int
+        self,
+        family: socket.AddressFamily,
+        loop: asyncio.AbstractEventLoop,
+        budget: int,
+        stray: Callable[[tuple[str, int] | tuple[str, int, int, int]], None],
     ) -> None:
         self.sock = open_udp_socket(family)
-        self.waiting: dict[int, Waiter] = {}
+        self.waiting: dict[int, Attempt] = {}
         self.budget = budget
         self.retired = False
         self.loop = loop
+        self.stray = stray  # told of a datagram no attempt waits for (a late answer)
         loop.add_reader(self.sock.fileno(), self._readable)
 
     def _readable(self) -> None:
+        sock = self.sock
         while True:  # drain: one wake-up per burst, not per datagram
             try:
-                data, peer = self.sock.recvfrom(MAX_UDP_MESSAGE)
+                data, peer = sock.recvfrom(MAX_UDP_MESSAGE)
             except (BlockingIOError, InterruptedError):
                 return
-            except (
-                OSError
-            ):  # ICMP unreachable from an earlier send; the waiter times out
+            # ICMP unreachable from an earlier send (the attempt times out), or closed.
+            except OSError:
+                if sock.fileno() < 0:
+                    return
                 continue
             if len(data) < 2:
                 continue
-            waiter = self.waiting.get(int.from_bytes(data[:2], "big"))
-            if waiter is not None:
-                waiter.offer(data, peer)
+            attempt = self.waiting.get(int.from_bytes(data[:2], "big"))
+            if attempt is None:
+                self.stray(peer)
+                continue
+            attempt.offer(data, peer)
+            if sock.fileno() < 0:  # a retired socket's last answer closed it
+                return
 
     def free_id(self, source: RandomBytes) -> int:
         """A random query ID (RFC 5452 9.2) not in use on this socket."""
@@ -191,28 +218,175 @@ class UdpSocket:
             self.sock.close()
 
 
-@dataclass
-class Waiter:
-    """One UDP attempt: the future its answer resolves, and what a genuine answer matches."""
+class Attempt:
+    """One UDP attempt: what a genuine answer matches, and who hears how it ended.
 
-    future: asyncio.Future[bytes]
-    server: Server
-    question: bytes  # as sent: name (in 0x20 case), type and class
-    case: CasePolicy
+    ``outcome`` is called once: with the answer's bytes, with TimeoutError when its time ran
+    out, or with the error of its send. No future: an attempt's answer is read where it
+    arrives (docs/benchmarks.md, "Queries without a task"). :meth:`abandon` ends it unheard.
+    """
+
+    __slots__ = ("stub", "udp", "qid", "server", "question", "case", "outcome", "done")
+
+    def __init__(
+        self,
+        stub: StubResolver,
+        udp: UdpSocket,
+        qid: int,
+        server: Server,
+        question: bytes,  # as sent: name (in 0x20 case), type and class
+        case: CasePolicy,
+        outcome: Callable[[bytes | BaseException], None],
+    ) -> None:
+        self.stub = stub
+        self.udp = udp
+        self.qid = qid
+        self.server = server
+        self.question = question
+        self.case = case
+        self.outcome = outcome
+        self.done = False
 
     def offer(
         self, data: bytes, peer: tuple[str, int] | tuple[str, int, int, int]
     ) -> None:
-        """Resolve the attempt with ``data`` if it is the server's answer to this question."""
-        if self.future.done() or (peer[0], peer[1]) != self.server.address:
+        """End the attempt with ``data`` if it is the server's answer to this question."""
+        if self.done or (peer[0], peer[1]) != self.server.address:
             return
+        stub = self.stub
+        if stub.silent_attempts:
+            stub.heard()
         if self.case.accepts(self.question, data):
-            self.future.set_result(data)
+            self.finish(data)
+
+    def finish(self, result: bytes | BaseException) -> None:
+        if not self.done:
+            self.done = True
+            self.stub._release(self.udp, self.qid)
+            # The deadline heap keeps a done attempt until its time: not its asker too.
+            outcome, self.outcome = self.outcome, _unheard
+            outcome(result)
+
+    def abandon(self) -> None:
+        if not self.done:
+            self.done = True
+            self.stub._release(self.udp, self.qid)
+            self.outcome = _unheard
+
+
+def _unheard(result: bytes | BaseException) -> None:
+    """The outcome of an attempt that ended: nobody listens any more."""
 
 
 def sent_question(wire: bytes, qname: bytes) -> bytes:
     """The question section of the query ``wire`` whose name is ``qname``."""
     return wire[QUESTION_START : QUESTION_START + len(qname) + QUESTION_TAIL]
+
+
+# The first attempt of a query started with StubResolver.start: its server, when it was sent
+# (perf_counter) and how long it may wait; then also its answer (None: none came).
+FirstSent = tuple[Server, float, float]
+FirstAttempt = tuple[Server, float, float, Response | None]
+
+
+class Asker(Protocol):
+    """Who started a query with :meth:`StubResolver.start` (``scanner.dnsio``)."""
+
+    def answered(self, outcome: Response | BaseException) -> None:
+        """The query's end: its response, a TempError, or this machine's failure."""
+
+    def retrying(self) -> bool:
+        """The first attempt failed: whether the asker still wants the other attempts."""
+
+
+class Pending:
+    """A query :meth:`StubResolver.start` sent: its first attempt, then the task of the rest.
+
+    :meth:`cancel` abandons it; the asker then hears nothing more.
+    """
+
+    __slots__ = (
+        "stub",
+        "qname",
+        "rdtype",
+        "deadline",
+        "asker",
+        "context",
+        "first",
+        "attempt",
+        "task",
+    )
+
+    def __init__(
+        self,
+        stub: StubResolver,
+        qname: bytes,
+        rdtype: int,
+        deadline: float,
+        asker: Asker,
+    ) -> None:
+        self.stub = stub
+        self.qname = qname
+        self.rdtype = rdtype
+        self.deadline = deadline
+        self.asker: Asker | None = asker
+        # The asker's context: the first attempt ends in whatever callback read its answer
+        # or swept its deadline, and the rest must run where the asker's domain budget is.
+        self.context = contextvars.copy_context()
+        self.first: FirstSent | None = None
+        self.attempt: Attempt | None = None
+        self.task: asyncio.Task[Response] | None = None
+
+    def first_done(self, result: bytes | BaseException) -> None:
+        first, asker, stub = self.first, self.asker, self.stub
+        self.attempt = None
+        if asker is None or first is None:
+            return
+        if isinstance(result, bytes):
+            response = _parsed(result)
+        elif isinstance(result, (TimeoutError, OSError)):
+            response = None  # expired, or the send failed (no route, full)
+        else:  # out of buffers or descriptors while sending: this machine (7.1)
+            asker.answered(result)
+            return
+        if (
+            response is not None
+            and not response.truncated
+            and response.rcode not in SERVER_REASONS
+        ):
+            stub.pacing.answered(perf_counter() - first[1])
+            asker.answered(response)
+            return
+        if not asker.retrying():
+            return
+        # Anything else takes the path of every later attempt (StubResolver.attempts), in
+        # the asker's context: its domain's budget hears of the stall.
+        server, sent_at, wait = first
+        self.task = stub.loop.create_task(
+            stub.attempts(
+                self.qname,
+                self.rdtype,
+                self.deadline,
+                (server, sent_at, wait, response),
+            ),
+            context=self.context,
+        )
+        self.task.add_done_callback(self._rest_done)
+
+    def _rest_done(self, task: asyncio.Task[Response]) -> None:
+        self.task = None
+        asker = self.asker
+        if asker is None or task.cancelled():
+            return
+        error = task.exception()
+        asker.answered(task.result() if error is None else error)
+
+    def cancel(self) -> None:
+        self.asker = None
+        if self.attempt is not None:
+            self.attempt.abandon()
+        if self.task is not None:
+            self.task.cancel()
 
 
 class StubResolver:
@@ -236,48 +410,58 @@ class StubResolver:
             server: CasePolicy(f"{server.host}:{server.port}")
             for server in self.servers
         }
-        self._outbox: list[tuple[UdpSocket, bytes, Server, asyncio.Future[bytes]]] = []
+        self._outbox: list[tuple[UdpSocket, bytes, Server, Attempt]] = []
         self._tcp_slots = asyncio.Semaphore(tcp_slots(options.concurrency_cap))
         self._turn = 0  # the pool's socket for the next query (round robin)
         # Attempt deadlines: one heap and one loop timer for all attempts, instead of a
         # TimerHandle created and cancelled per attempt (docs/benchmarks.md).
-        self._deadlines: list[tuple[float, int, asyncio.Future[bytes]]] = []
+        self._deadlines: list[tuple[float, int, Attempt]] = []
         self._sequence = itertools.count()
         self._sweep_handle: asyncio.TimerHandle | None = None
         self._sweep_at = 0.0
         self._finalizer = weakref.finalize(self, _close_all, self.pools, self.retiring)
+        # Silence (SILENT_ATTEMPTS): attempts unanswered since a server was last heard.
+        self.silent_attempts = 0
+        self.heard_at = self.loop.time()
+        self.checking = False
+        self._check: asyncio.Task[None] | None = None
+        self.unreachable: ResolverUnreachable | None = None
+        self._addresses = {server.address for server in self.servers}
 
     def close(self) -> None:
+        if self._check is not None:
+            self._check.cancel()
         if self._sweep_handle is not None:
             self._sweep_handle.cancel()
             self._sweep_handle = None
         self._finalizer()
 
     def _send_soon(
-        self, udp: UdpSocket, wire: bytes, server: Server, future: asyncio.Future[bytes]
+        self, udp: UdpSocket, wire: bytes, server: Server, attempt: Attempt
     ) -> None:
         """Queue a datagram; every query of this loop iteration leaves in one burst.
 
         A datagram to a resolver idle in epoll costs the sender its wake-up, several times
         the send itself; in a burst only the first one pays it (docs/benchmarks.md).
         """
-        self._outbox.append((udp, wire, server, future))
+        self._outbox.append((udp, wire, server, attempt))
         if len(self._outbox) == 1:
             self.loop.call_soon(self._flush)
 
     def _flush(self) -> None:
         outbox, self._outbox = self._outbox, []
-        for udp, wire, server, future in outbox:
-            if future.done():
+        for udp, wire, server, attempt in outbox:
+            if attempt.done:
                 continue
             try:
                 udp.sock.sendto(wire, server.address)
             except OSError as error:
                 # Out of buffers or descriptors is this machine, not the server (7.1).
                 if local_failure(error):
-                    future.set_exception(LocalFailure(f"sending a query: {error}"))
+                    attempt.finish(LocalFailure(f"sending a query: {error}"))
                 else:  # no route, ICMP unreachable: this attempt failed
-                    future.set_exception(error)
+                    attempt.finish(error)
+                    self._unanswered()
 
     def _socket(self, family: socket.AddressFamily) -> UdpSocket:
         """A socket for one query; one that spends its budget is replaced by a fresh one."""
@@ -297,7 +481,7 @@ class StubResolver:
 
     def _open(self, family: socket.AddressFamily) -> UdpSocket:
         try:
-            return UdpSocket(family, self.loop, QUERIES_PER_SOCKET)
+            return UdpSocket(family, self.loop, QUERIES_PER_SOCKET, self._stray)
         except OSError as error:
             if local_failure(error):
                 raise LocalFailure(f"opening UDP sockets: {error}") from error
@@ -307,9 +491,9 @@ class StubResolver:
         if udp.release(qid):
             self.retiring.discard(udp)
 
-    def _expire_at(self, when: float, future: asyncio.Future[bytes]) -> None:
-        """Fail ``future`` with TimeoutError at loop time ``when`` unless it is done by then."""
-        heapq.heappush(self._deadlines, (when, next(self._sequence), future))
+    def _expire_at(self, when: float, attempt: Attempt) -> None:
+        """End ``attempt`` with TimeoutError at loop time ``when`` unless it is done by then."""
+        heapq.heappush(self._deadlines, (when, next(self._sequence), attempt))
         if self._sweep_handle is None or when < self._sweep_at:
             if self._sweep_handle is not None:
                 self._sweep_handle.cancel()
@@ -319,13 +503,121 @@ class StubResolver:
     def _sweep(self) -> None:
         self._sweep_handle = None
         deadlines, now = self._deadlines, self.loop.time()
-        while deadlines and (deadlines[0][0] <= now or deadlines[0][2].done()):
-            future = heapq.heappop(deadlines)[2]
-            if not future.done():
-                future.set_exception(TimeoutError())
+        while deadlines and (deadlines[0][0] <= now or deadlines[0][2].done):
+            attempt = heapq.heappop(deadlines)[2]
+            if not attempt.done:
+                attempt.finish(TimeoutError())
+                self._unanswered()
+        # The next deadline's sweep (an outcome may have scheduled one already).
         if deadlines:
-            self._sweep_at = deadlines[0][0]
-            self._sweep_handle = self.loop.call_at(self._sweep_at, self._sweep)
+            when, _, attempt = heapq.heappop(deadlines)
+            self._expire_at(when, attempt)
+
+    # --- a resolver that answers nothing (SILENT_ATTEMPTS) -------------------------------
+
+    def heard(self) -> None:
+        """A datagram came from a server: it is alive."""
+        self.silent_attempts = 0
+        self.heard_at = self.loop.time()
+
+    def _stray(self, peer: tuple[str, int] | tuple[str, int, int, int]) -> None:
+        if self.silent_attempts and (peer[0], peer[1]) in self._addresses:
+            self.heard()
+
+    def _unanswered(self) -> None:
+        self.silent_attempts += 1
+        if (
+            self.silent_attempts >= SILENT_ATTEMPTS
+            and not self.checking
+            and self.unreachable is None
+            and self.loop.time() - self.heard_at
+            >= SILENT_TIMEOUTS * self.options.timeout
+        ):
+            self.checking = True
+            self._check = self.loop.create_task(self._check_servers())
+
+    async def _check_servers(self) -> None:
+        """Ask every server the root's NS; none replying: the resolvers are unreachable."""
+        silent_since = self.heard_at
+        try:
+            replied = await self.servers_reply()
+        finally:
+            self.checking = False
+        if replied or self.heard_at != silent_since:
+            self.heard()
+            return
+        servers = ", ".join(f"{server.host}:{server.port}" for server in self.servers)
+        seconds = self.loop.time() - silent_since
+        self.unreachable = ResolverUnreachable(
+            f"no reply from {servers} for {seconds:.0f} s: {self.silent_attempts} query "
+            "attempts and a query for the root's NS went unanswered"
+        )
+        self._fail_all(self.unreachable)
+
+    async def servers_reply(self) -> bool:
+        """Whether any server replies to the root's NS within CHECK_TIMEOUTS timeouts."""
+        wait = CHECK_TIMEOUTS * self.options.timeout
+        replies = await asyncio.gather(
+            *(self._udp(server, ROOT_NAME, NS, wait) for server in self.servers)
+        )
+        return any(reply is not None for reply in replies)
+
+    async def _unless_unreachable(self) -> None:
+        """Before a query fails for silence: the verdict of a check of the servers in
+        progress, raised when they are unreachable. A scan whose every query times out could
+        otherwise end, all ``temperror``, before the check does."""
+        if self._check is not None and not self._check.done():
+            await asyncio.wait((self._check,))
+        if self.unreachable is not None:
+            raise self._unreachable()
+
+    def _unreachable(self) -> ResolverUnreachable:
+        """The verdict as a new exception for each query: one instance raised in many
+        places would gather all their tracebacks."""
+        return ResolverUnreachable(str(self.unreachable))
+
+    def _fail_all(self, error: ResolverUnreachable) -> None:
+        """End every attempt in flight with ``error``: the scan stops."""
+        sockets = [
+            *self.retiring,
+            *(udp for pool in self.pools.values() for udp in pool),
+        ]
+        for udp in sockets:
+            for attempt in list(udp.waiting.values()):
+                attempt.finish(ResolverUnreachable(str(error)))
+
+    def start(
+        self,
+        qname: bytes,
+        rdtype: int,
+        deadline: float | None,
+        asker: Asker,
+    ) -> Pending:
+        """Ask as :meth:`resolve` does, without a task: ``asker`` hears the answer or error.
+
+        The first attempt is sent at once and its answer read in a callback; only a query
+        whose first attempt fails (timeout, SERVFAIL, truncation) continues in a task through
+        the same attempts as :meth:`resolve`. Most queries are answered at the first attempt,
+        and a task and four coroutine levels per query cost more than these callbacks
+        (docs/benchmarks.md, "Queries without a task").
+        """
+        if not self.servers:
+            raise LocalFailure("no nameservers configured")
+        if self.unreachable is not None:
+            raise self._unreachable()
+        now = self.loop.time()
+        lifetime_end = now + self.options.lifetime
+        deadline = lifetime_end if deadline is None else min(deadline, lifetime_end)
+        pending = Pending(self, qname, rdtype, deadline, asker)
+        remaining = deadline - now
+        if remaining <= 0:
+            asker.answered(TempError("timeout", "lifetime expired"))
+            return pending
+        server = self.servers[0]
+        wait = min(remaining, self.options.timeout)
+        pending.first = (server, perf_counter(), wait)
+        pending.attempt = self._attempt(server, qname, rdtype, wait, pending.first_done)
+        return pending
 
     async def resolve(
         self, qname: bytes, rdtype: int, deadline: float | None = None
@@ -337,22 +629,39 @@ class StubResolver:
         # Without a server every answer would be a fake temperror (docs/scanner-decisions.md 7.1).
         if not self.servers:
             raise LocalFailure("no nameservers configured")
+        if self.unreachable is not None:
+            raise self._unreachable()
         lifetime_end = self.loop.time() + self.options.lifetime
         deadline = lifetime_end if deadline is None else min(deadline, lifetime_end)
+        return await self.attempts(qname, rdtype, deadline)
+
+    async def attempts(
+        self,
+        qname: bytes,
+        rdtype: int,
+        deadline: float,
+        first: FirstAttempt | None = None,
+    ) -> Response:
+        """The attempts of one query until ``deadline``; ``first``: the first one's outcome,
+        already read (:meth:`start`), which is then not sent again."""
         candidates = list(self.servers)
         reason = "timeout"
         backoff = FIRST_BACKOFF
         while candidates:
             for server in list(candidates):
-                remaining = deadline - self.loop.time()
-                if remaining <= 0:
-                    raise TempError("timeout", "lifetime expired")
-                # Answer times from perf_counter: uvloop's loop time is in whole
-                # milliseconds, coarser than a loopback resolver's answers (eventloop.py).
-                sent_at = perf_counter()
-                wait = min(remaining, self.options.timeout)
-                # One coroutine level less per query than a helper would cost (CPU).
-                response = await self._udp(server, qname, rdtype, wait)
+                if first is not None:
+                    server, sent_at, wait, response = first
+                    first = None
+                else:
+                    remaining = deadline - self.loop.time()
+                    if remaining <= 0:
+                        await self._unless_unreachable()
+                        raise TempError("timeout", "lifetime expired")
+                    # Answer times from perf_counter: uvloop's loop time is in whole
+                    # milliseconds, coarser than a loopback resolver's answers (eventloop.py).
+                    sent_at = perf_counter()
+                    wait = min(remaining, self.options.timeout)
+                    response = await self._udp(server, qname, rdtype, wait)
                 if response is not None and response.truncated:
                     response = await self._tcp(server, qname, rdtype, wait)
                 if response is None:
@@ -373,26 +682,44 @@ class StubResolver:
                     break
                 await asyncio.sleep(pause)
                 backoff = min(backoff * 2, MAX_BACKOFF)
+        if candidates:  # silence: unless a check of the servers says they are gone
+            await self._unless_unreachable()
         raise TempError(reason if not candidates else "timeout", "")
 
-    async def _udp(
-        self, server: Server, qname: bytes, rdtype: int, timeout: float
-    ) -> Response | None:
+    def _attempt(
+        self,
+        server: Server,
+        qname: bytes,
+        rdtype: int,
+        timeout: float,
+        outcome: Callable[[bytes | BaseException], None],
+    ) -> Attempt:
+        """Send one UDP attempt; ``outcome`` hears the answer's bytes or the error."""
+        if self.unreachable is not None:
+            raise self._unreachable()
         case = self.case[server]
         question = case.question(qname, self.random)
         udp = self._socket(server.family)
         qid = udp.free_id(self.random)
         wire = encode_query(qid, question, rdtype, self.options.edns_payload)
+        attempt = udp.waiting[qid] = Attempt(
+            self, udp, qid, server, sent_question(wire, question), case, outcome
+        )
+        self._expire_at(self.loop.time() + timeout, attempt)
+        self._send_soon(udp, wire, server, attempt)
+        return attempt
+
+    async def _udp(
+        self, server: Server, qname: bytes, rdtype: int, timeout: float
+    ) -> Response | None:
         future: asyncio.Future[bytes] = self.loop.create_future()
-        udp.waiting[qid] = Waiter(future, server, sent_question(wire, question), case)
-        self._expire_at(self.loop.time() + timeout, future)
-        self._send_soon(udp, wire, server, future)
+        attempt = self._attempt(server, qname, rdtype, timeout, _settle(future))
         try:
             data = await future
         except (TimeoutError, OSError):  # expired, or the send failed (no route, full)
             return None
         finally:
-            self._release(udp, qid)
+            attempt.abandon()  # cancelled while waiting: forget it
         return _parsed(data)
 
     async def _tcp(
@@ -430,6 +757,20 @@ class StubResolver:
         return _parsed(data)
 
 
+def _settle(future: asyncio.Future[bytes]) -> Callable[[bytes | BaseException], None]:
+    """An attempt's ``outcome`` for a coroutine awaiting ``future``."""
+
+    def outcome(result: bytes | BaseException) -> None:
+        if future.done():
+            return
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
+
+    return outcome
+
+
 def _parsed(data: bytes) -> Response | None:
     """A malformed answer counts as no answer (the attempt then times out or moves on)."""
     try:
@@ -447,4 +788,4 @@ def _close_all(
     retiring.clear()
 
 
-__all__ = ["Server", "StubResolver", "servers_from"]
+__all__ = ["Asker", "Pending", "Server", "StubResolver", "servers_from"]

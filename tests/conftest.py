@@ -120,8 +120,9 @@ def dns_server_factory() -> Iterator[Callable[..., DnsServer]]:
     """Start extra servers: ``dns_server_factory(zone_texts=[...], mode="servfail")``.
 
     With neither ``zones_dir`` nor ``zone_texts`` it serves ``tests/zones``. ``mode`` is one
-    of servfail, refused, timeout, truncate, drop-first and applies to every query. Servers
-    stop at the end of the test.
+    of servfail, refused, timeout, truncate, drop-first and applies to every query; ``port``
+    fixes the port (a server back on the address of one that stopped). Servers stop at the
+    end of the test.
     """
     started: list[DnsServer] = []
 
@@ -130,10 +131,13 @@ def dns_server_factory() -> Iterator[Callable[..., DnsServer]]:
         zone_texts: Iterable[str] | None = None,
         mode: str | None = None,
         delay_ms: float = 0.0,
+        port: int = 0,
     ) -> DnsServer:
         if zones_dir is None and zone_texts is None:
             zones_dir = ZONES_DIR
-        server = DnsServer(zones_dir, zone_texts or (), mode=mode, delay_ms=delay_ms)
+        server = DnsServer(
+            zones_dir, zone_texts or (), mode=mode, delay_ms=delay_ms, port=port
+        )
         server.start()
         started.append(server)
         return server

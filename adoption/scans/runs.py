@@ -35,14 +35,18 @@ from adoption.stats import tallies
 from adoption.stats.mechanisms import nxdomain_q, unmeasured_q
 from scanner import (
     DomainResult,
+    ResolverUnreachable,
     ScanOptions,
     check_domains_or_defer,
     check_domains_sync,
+    resolvers_answer,
 )
 from scanner.engine import failed_domain_options
 from scanner.options import parse_nameserver
 
 logger = logging.getLogger(__name__)
+# How the error of a run stopped for DNS starts (stop_unreachable): resume_after_dns finds them.
+DNS_STOPPED = "DNS resolver unreachable"
 
 # Domains per task, from a run's size: about CHUNKS_PER_RUN tasks, so several workers share
 # a run to its end, each between MIN_CHUNK_SIZE and MAX_CHUNK_SIZE domains. A task holds its
@@ -238,10 +242,14 @@ def scan_chunk(chunk_id: int, worker: str = "") -> Sends:
     ]
     options = options_of(chunk.run)
     results: Sequence[DomainResult | None]
-    if chunk.retry:  # the last word on these domains: whatever they give is stored
-        results = check_domains_sync(items, failed_domain_options(options))
-    else:
-        results = check_domains_or_defer(items, options)
+    try:
+        if chunk.retry:  # the last word on these domains: whatever they give is stored
+            results = check_domains_sync(items, failed_domain_options(options))
+        else:
+            results = check_domains_or_defer(items, options)
+    except ResolverUnreachable as error:
+        stop_unreachable(chunk, error)
+        return NOTHING
     pairs = [
         (d, r.to_json()) for d, r in zip(domains, results, strict=True) if r is not None
     ]
@@ -251,6 +259,32 @@ def scan_chunk(chunk_id: int, worker: str = "") -> Sends:
         selector_plans.save_remembered(selector_plans.remember(pairs, started))
     mark_chunk_done(chunk, len(pairs), deferred)
     return finish_run_if_complete(chunk.run_id)
+
+
+def stop_unreachable(chunk: ScanChunk, error: ResolverUnreachable) -> None:
+    """No resolver answers (docs/scanner-decisions.md 7.8): every domain left would be stored
+    as ``temperror``, so the run stops instead, ``partial`` whatever was stored, and the
+    watchdog resumes it once a resolver answers (:func:`resume_after_dns`). The chunk stores
+    nothing; the others skip."""
+    logger.error("run %s stopped at chunk %s: %s", chunk.run_id, chunk.index, error)
+    _stop(
+        chunk.run_id,
+        f"{DNS_STOPPED} (chunk {chunk.index}): {error}",
+        resumable=True,
+    )
+
+
+def resume_after_dns() -> Sends:
+    """Runs stopped because no resolver answered, resumed once one of theirs replies (the
+    watchdog's round: a weekly run stopped by a resolver restart at night goes on without
+    anyone pressing *Resume*)."""
+    sends = NOTHING
+    stopped = ScanRun.objects.filter(state=State.PARTIAL, error__startswith=DNS_STOPPED)
+    for run in stopped:
+        if resolvers_answer(options_of(run)):
+            logger.info("run %s: a resolver answers again, resuming", run.pk)
+            sends += resume_run(run.pk) or NOTHING
+    return sends
 
 
 def mark_chunk_done(chunk: ScanChunk, count: int, deferred: list[int]) -> None:
@@ -387,8 +421,8 @@ def active_run_for(group: Group | None) -> ScanRun | None:
 
 def rescan_stalled(now: dt.datetime | None = None) -> Sends:
     """The watchdog: chunks that made no progress are to be sent again (a chunk never
-    started only when the queue stopped moving), runs stuck in ``queued`` to be started again;
-    hopeless runs are given up."""
+    started only when the queue stopped moving), runs stuck in ``queued`` to be started again,
+    runs stopped for DNS resumed once a resolver answers; hopeless runs are given up."""
     now = now or timezone.now()
     stall = dt.timedelta(seconds=settings.SCAN_CHUNK_STALL_SECONDS)
     stalled_q = Q(started_at__lt=now - stall)
@@ -409,7 +443,7 @@ def rescan_stalled(now: dt.datetime | None = None) -> Sends:
             if touched:
                 sends += Sends(chunks=(chunk.pk,))
         sends += finish_run_if_complete(run.pk)
-    return sends + _restart_stuck(now, stall)
+    return sends + _restart_stuck(now, stall) + resume_after_dns()
 
 
 def _queue_moved(since: dt.datetime) -> bool:
@@ -424,11 +458,17 @@ def _queue_moved(since: dt.datetime) -> bool:
 
 
 def _give_up(run: ScanRun, chunk: ScanChunk) -> None:
-    any_done = run.chunks.filter(state=ChunkState.DONE).exists()
-    ScanRun.objects.filter(pk=run.pk, state=State.RUNNING).update(
-        state=State.PARTIAL if any_done else State.FAILED,
+    _stop(run.pk, f"chunk {chunk.index} did not finish after {chunk.attempts} attempts")
+
+
+def _stop(run_id: int, error: str, resumable: bool = False) -> None:
+    """A running run ends for ``error``: ``partial`` (resumable) when a chunk was stored or
+    ``resumable`` says so, else ``failed``. Statistics read done runs only."""
+    any_done = ScanChunk.objects.filter(run_id=run_id, state=ChunkState.DONE).exists()
+    ScanRun.objects.filter(pk=run_id, state=State.RUNNING).update(
+        state=State.PARTIAL if resumable or any_done else State.FAILED,
         finished_at=timezone.now(),
-        error=f"chunk {chunk.index} did not finish after {chunk.attempts} attempts",
+        error=error,
     )
 
 

@@ -586,9 +586,9 @@ def test_cancelled_asker_does_not_strand_the_others(
 
     async def main() -> str:
         ctx = ScanContext.create(options_for(server, timeout=5.0, retries=0))
-        first = asyncio.create_task(query(ctx, "x.engine.test", "TXT"))
+        first = asyncio.ensure_future(query(ctx, "x.engine.test", "TXT"))
         await asyncio.sleep(0)
-        second = asyncio.create_task(query(ctx, "x.engine.test", "TXT"))
+        second = asyncio.ensure_future(query(ctx, "x.engine.test", "TXT"))
         await asyncio.sleep(0.01)
         first.cancel()
         try:

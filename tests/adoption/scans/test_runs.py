@@ -159,7 +159,7 @@ def test_export_results_equals_what_the_scanner_prints(
 
 
 @pytest.mark.django_db
-def test_dns_down_gives_temperror_and_the_run_still_finishes(
+def test_dns_down_stops_the_run_and_the_watchdog_resumes_it_once_dns_answers(
     eager, dns_server_factory, django_capture_on_commit_callbacks
 ):
     make_registry(COUNT)
@@ -168,17 +168,27 @@ def test_dns_down_gives_temperror_and_the_run_still_finishes(
         SCANNER_NAMESERVERS=[server.nameserver], SCANNER_TIMEOUT=0.1, SCANNER_RETRIES=0
     ):
         run = run_scan(django_capture_on_commit_callbacks)
-    assert run.state == ScanRun.State.DONE
-    assert run.temperror_count == COUNT
-    versions = ResultVersion.objects.all()
-    assert {v.spf_state for v in versions} == {"temperror"}
-    report = RunReport.objects.get(run=run)
-    assert report.data["headline"]["spf_valid"] == {
-        "numerator": 0,
-        "denominator": 0,
-        "unknown": COUNT,
-        "percent": None,
-    }
+    # The chunks handed every domain back; their retry chunk heard nothing, not even the
+    # root's NS, and stopped the run rather than store thirty temperrors.
+    assert run.state == ScanRun.State.PARTIAL
+    assert run.error.startswith(scanning.DNS_STOPPED)
+    assert server.nameserver in run.error
+    assert not RunResult.objects.filter(run=run).exists()
+    assert not RunReport.objects.filter(run=run).exists()
+
+    # The watchdog asks again each round: still silent, the run stays stopped.
+    assert scanning.resume_after_dns() == scanning.NOTHING
+    assert ScanRun.objects.get(pk=run.pk).state == ScanRun.State.PARTIAL
+
+    server.stop()  # DNS is back, on the same address
+    dns_server_factory(zone_texts=[zone_text(COUNT)], port=server.port)
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.send(scanning.resume_after_dns())
+    run = ScanRun.objects.get(pk=run.pk)
+    assert (run.state, run.error) == (ScanRun.State.DONE, "")
+    assert run.domains_done == COUNT == RunResult.objects.filter(run=run).count()
+    assert run.temperror_count == 0
+    assert RunReport.objects.filter(run=run).exists()
 
 
 @pytest.mark.django_db
