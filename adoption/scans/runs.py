@@ -277,13 +277,22 @@ def stop_unreachable(chunk: ScanChunk, error: ResolverUnreachable) -> None:
 def resume_after_dns() -> Sends:
     """Runs stopped because no resolver answered, resumed once one of theirs replies (the
     watchdog's round: a weekly run stopped by a resolver restart at night goes on without
-    anyone pressing *Resume*)."""
+    anyone pressing *Resume*). Only a scope's newest run: once another has started, the
+    stopped one stays as it is."""
     sends = NOTHING
     stopped = ScanRun.objects.filter(state=State.PARTIAL, error__startswith=DNS_STOPPED)
     for run in stopped:
-        if resolvers_answer(options_of(run)):
-            logger.info("run %s: a resolver answers again, resuming", run.pk)
-            sends += resume_run(run.pk) or NOTHING
+        newer = ScanRun.objects.filter(
+            group=run.group_id, created_at__gt=run.created_at
+        )
+        if newer.exists() or not resolvers_answer(options_of(run)):
+            continue
+        logger.info("run %s: a resolver answers again, resuming", run.pk)
+        try:
+            with transaction.atomic():
+                sends += resume_run(run.pk) or NOTHING
+        except IntegrityError:  # a run of the same scope started meanwhile
+            logger.info("run %s not resumed: another run of its scope started", run.pk)
     return sends
 
 

@@ -192,6 +192,23 @@ def test_dns_down_stops_the_run_and_the_watchdog_resumes_it_once_dns_answers(
 
 
 @pytest.mark.django_db
+def test_a_run_stopped_for_dns_is_not_resumed_once_a_newer_run_of_its_scope_exists(
+    dns_server_factory,
+):
+    server = dns_server_factory(zone_texts=[zone_text(COUNT)])
+    with override_settings(SCANNER_NAMESERVERS=[server.nameserver]):
+        options = scanning.scan_options_from_settings()
+    stopped = ScanRun.objects.create(
+        state=ScanRun.State.PARTIAL,
+        options=options,
+        error=f"{scanning.DNS_STOPPED} (chunk 0): no reply",
+    )
+    ScanRun.objects.create(state=ScanRun.State.DONE, options=options)
+    assert scanning.resume_after_dns() == scanning.NOTHING
+    assert ScanRun.objects.get(pk=stopped.pk).state == ScanRun.State.PARTIAL
+
+
+@pytest.mark.django_db
 def test_group_runs_measure_only_current_members(
     eager, pipeline_dns, django_capture_on_commit_callbacks
 ):
