@@ -64,11 +64,13 @@ def test_a_run_chunk_hands_its_silent_domains_back_and_their_retry_stops(
     # As a scan run's chunk (adoption.scans.runs): every domain stalls at once and is handed
     # back after one attempt, before the silence is long enough to ask about.
     assert check_domains_or_defer(DOMAINS, options) == [None] * COUNT
-    # The run's retry chunk asks them again, apex first: then it stops.
+    # The run's retry chunk asks them again, apex first: then it stops, once the root's NS
+    # went unanswered too. (The count can also hold the chunk's own check, sent just before
+    # it handed its domains back and logged by the server's thread after the clear.)
     server.log.clear()
     with pytest.raises(ResolverUnreachable):
         check_domains_sync(DOMAINS, failed_domain_options(options))
-    assert root_ns_asked(server) == 1
+    assert root_ns_asked(server) in (1, 2)
 
 
 def test_silent_domains_behind_a_resolver_that_answers_do_not_stop_the_scan(
