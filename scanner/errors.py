@@ -7,6 +7,8 @@ is the commonest way adoption surveys publish wrong percentages (docs/scanner-de
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class ScanError(Exception):
     """Base class of every error the scanner raises on purpose."""
@@ -49,4 +51,48 @@ class ResolverUnreachable(LocalFailure):
     The resolver is down or unreachable: every domain would otherwise come out ``temperror``,
     one query lifetime after another. Like any :class:`LocalFailure` it ends the run; what
     was measured before stands.
+
+    The message is English, for logs and the command line. Its figures are kept apart for a
+    caller that says it in its own words (the dashboard's run page, in the reader's language):
+    ``servers`` ("host:port" each), ``seconds`` none of them was heard, ``attempts`` query
+    attempts unanswered in a row. Empty or None when not known: one carried from a worker
+    process by its text (``scanner.processes``).
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        servers: tuple[str, ...] = (),
+        seconds: float | None = None,
+        attempts: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.servers = servers
+        self.seconds = seconds
+        self.attempts = attempts
+
+    @classmethod
+    def silent(
+        cls, servers: Iterable[str], seconds: float, attempts: int
+    ) -> ResolverUnreachable:
+        """The verdict of ``scanner.stub``'s check: ``servers`` replied to nothing for
+        ``seconds``, ``attempts`` query attempts and the root's NS included."""
+        servers = tuple(servers)
+        return cls(
+            f"no reply from {', '.join(servers)} for {seconds:.0f} s: {attempts} query "
+            "attempts and a query for the root's NS went unanswered",
+            servers=servers,
+            seconds=seconds,
+            attempts=attempts,
+        )
+
+    def copy(self) -> ResolverUnreachable:
+        """The same verdict as a new exception, figures included: one instance raised in many
+        places would gather all their tracebacks."""
+        return type(self)(
+            str(self),
+            servers=self.servers,
+            seconds=self.seconds,
+            attempts=self.attempts,
+        )

@@ -71,9 +71,11 @@ LOCAL_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOME
 # over at least SILENT_TIMEOUTS attempt timeouts, every server is asked the root's NS: a
 # resolver answers it from its own data (root hints, RFC 9609), and any reply, whatever its
 # RCODE, shows the server alive. None within CHECK_TIMEOUTS attempt timeouts: the resolvers
-# are unreachable and the scan stops (docs/scanner-decisions.md 7.8); queries that fail for
-# silence meanwhile wait for that verdict. A lame domain among answering ones never gets
-# this far; a batch of silent domains behind a live resolver costs a check now and then.
+# are unreachable and the scan stops (docs/scanner-decisions.md 7.8). A query about to fail for
+# silence asks for the same check first, whatever the count, and waits for its verdict: a scan
+# of a few domains then stops too, instead of ending all ``temperror``. A lame domain among
+# answering ones never gets this far; a batch of silent domains behind a live resolver costs
+# a check now and then (at most one per SILENT_TIMEOUTS timeouts of silence).
 SILENT_ATTEMPTS = 32
 SILENT_TIMEOUTS = 1.0
 CHECK_TIMEOUTS = 2.0
@@ -423,7 +425,6 @@ class StubResolver:
         # Silence (SILENT_ATTEMPTS): attempts unanswered since a server was last heard.
         self.silent_attempts = 0
         self.heard_at = self.loop.time()
-        self.checking = False
         self._check: asyncio.Task[None] | None = None
         self.unreachable: ResolverUnreachable | None = None
         self._addresses = {server.address for server in self.servers}
@@ -524,33 +525,39 @@ class StubResolver:
         if self.silent_attempts and (peer[0], peer[1]) in self._addresses:
             self.heard()
 
+    @property
+    def checking(self) -> bool:
+        """Whether a check of the servers (:meth:`_check_servers`) is in progress."""
+        return self._check is not None and not self._check.done()
+
     def _unanswered(self) -> None:
         self.silent_attempts += 1
+        if self.silent_attempts >= SILENT_ATTEMPTS:
+            self._check_if_silent()
+
+    def _check_if_silent(self) -> None:
+        """Start a check of the servers when attempts went unanswered and none was heard
+        for SILENT_TIMEOUTS timeouts, unless one is in progress or the verdict is in."""
         if (
-            self.silent_attempts >= SILENT_ATTEMPTS
+            self.silent_attempts
             and not self.checking
             and self.unreachable is None
             and self.loop.time() - self.heard_at
             >= SILENT_TIMEOUTS * self.options.timeout
         ):
-            self.checking = True
             self._check = self.loop.create_task(self._check_servers())
 
     async def _check_servers(self) -> None:
         """Ask every server the root's NS; none replying: the resolvers are unreachable."""
         silent_since = self.heard_at
-        try:
-            replied = await self.servers_reply()
-        finally:
-            self.checking = False
+        replied = await self.servers_reply()
         if replied or self.heard_at != silent_since:
             self.heard()
             return
-        servers = ", ".join(f"{server.host}:{server.port}" for server in self.servers)
-        seconds = self.loop.time() - silent_since
-        self.unreachable = ResolverUnreachable(
-            f"no reply from {servers} for {seconds:.0f} s: {self.silent_attempts} query "
-            "attempts and a query for the root's NS went unanswered"
+        self.unreachable = ResolverUnreachable.silent(
+            (f"{server.host}:{server.port}" for server in self.servers),
+            self.loop.time() - silent_since,
+            self.silent_attempts,
         )
         self._fail_all(self.unreachable)
 
@@ -563,18 +570,22 @@ class StubResolver:
         return any(reply is not None for reply in replies)
 
     async def _unless_unreachable(self) -> None:
-        """Before a query fails for silence: the verdict of a check of the servers in
-        progress, raised when they are unreachable. A scan whose every query times out could
-        otherwise end, all ``temperror``, before the check does."""
+        """Before a query fails for silence: the verdict of a check of the servers, started
+        now if none is in progress and nothing was heard for a while, raised when they are
+        unreachable. A scan whose every query times out would otherwise end, all
+        ``temperror``, before SILENT_ATTEMPTS attempts went unanswered (a few domains)."""
+        self._check_if_silent()
         if self._check is not None and not self._check.done():
             await asyncio.wait((self._check,))
         if self.unreachable is not None:
             raise self._unreachable()
 
     def _unreachable(self) -> ResolverUnreachable:
-        """The verdict as a new exception for each query: one instance raised in many
-        places would gather all their tracebacks."""
-        return ResolverUnreachable(str(self.unreachable))
+        """The verdict as a new exception for each query, its figures included: one
+        instance raised in many places would gather all their tracebacks."""
+        if self.unreachable is None:  # every caller looks first
+            raise LocalFailure("no verdict on the resolvers")
+        return self.unreachable.copy()
 
     def _fail_all(self, error: ResolverUnreachable) -> None:
         """End every attempt in flight with ``error``: the scan stops."""
@@ -584,7 +595,7 @@ class StubResolver:
         ]
         for udp in sockets:
             for attempt in list(udp.waiting.values()):
-                attempt.finish(ResolverUnreachable(str(error)))
+                attempt.finish(error.copy())
 
     def start(
         self,

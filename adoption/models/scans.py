@@ -37,6 +37,16 @@ class ScanRun(models.Model):
         USER = "user", _("user")
         COMMAND = "command", _("command")
 
+    class StopReason(models.TextChoices):
+        """Why a run stopped, told to its readers in their language
+        (adoption/scans/stop_reasons.py); blank: it did not stop, or stopped before reasons
+        were stored (its ``error`` is shown)."""
+
+        DNS = "dns", _("no DNS resolver answered")
+        CHUNK_FAILED = "chunk_failed", _("a part of the run did not finish")
+        # Stopped by migration 0009: a second active run of its scope.
+        DUPLICATE = "duplicate", _("another run of the same scope was active")
+
     state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
     group = models.ForeignKey(
         Group, null=True, blank=True, on_delete=models.PROTECT, related_name="runs"
@@ -54,7 +64,17 @@ class ScanRun(models.Model):
     domains_done = models.PositiveIntegerField(default=0)
     temperror_count = models.PositiveIntegerField(default=0)
     nxdomain_count = models.PositiveIntegerField(default=0)
+    # Why the run stopped, in English, for operators. Its page and ``manage.py scan`` say
+    # it in the reader's language from the three fields after it.
     error = models.TextField(blank=True)
+    stop_reason = models.CharField(
+        max_length=16, choices=StopReason.choices, blank=True, default=""
+    )
+    # The index of the chunk (ScanChunk.index) the run stopped at, if one stopped it.
+    stop_chunk = models.PositiveIntegerField(null=True, blank=True)
+    # The reason's figures: for ``dns`` the servers ("host:port"), the seconds they were
+    # silent and the query attempts unanswered in a row; for ``chunk_failed`` the attempts.
+    stop_detail = models.JSONField(default=dict, blank=True)
     options = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -95,6 +115,13 @@ class ScanRun(models.Model):
             if self.domains_total
             else 0.0
         )
+
+    def superseded(self) -> bool:
+        """Whether a newer run of the same scope exists: a run stopped for DNS is then left
+        as it is (adoption.scans.runs.resume_after_dns)."""
+        return ScanRun.objects.filter(
+            group=self.group_id, created_at__gt=self.created_at
+        ).exists()
 
 
 class ScanChunk(models.Model):

@@ -29,7 +29,7 @@ from django.utils import timezone
 from adoption.dmarc_reports.selectors import probed_selectors
 from adoption.models import Domain, Group, ScanChunk, ScanRun
 from adoption.models.scans import ACTIVE_STATES
-from adoption.scans import run_report, selector_plans
+from adoption.scans import run_report, selector_plans, stop_reasons
 from adoption.scans.store import store_results
 from adoption.stats import tallies
 from adoption.stats.mechanisms import nxdomain_q, unmeasured_q
@@ -45,8 +45,6 @@ from scanner.engine import failed_domain_options
 from scanner.options import parse_nameserver
 
 logger = logging.getLogger(__name__)
-# How the error of a run stopped for DNS starts (stop_unreachable): resume_after_dns finds them.
-DNS_STOPPED = "DNS resolver unreachable"
 
 # Domains per task, from a run's size: about CHUNKS_PER_RUN tasks, so several workers share
 # a run to its end, each between MIN_CHUNK_SIZE and MAX_CHUNK_SIZE domains. A task holds its
@@ -267,11 +265,7 @@ def stop_unreachable(chunk: ScanChunk, error: ResolverUnreachable) -> None:
     watchdog resumes it once a resolver answers (:func:`resume_after_dns`). The chunk stores
     nothing; the others skip."""
     logger.error("run %s stopped at chunk %s: %s", chunk.run_id, chunk.index, error)
-    _stop(
-        chunk.run_id,
-        f"{DNS_STOPPED} (chunk {chunk.index}): {error}",
-        resumable=True,
-    )
+    _stop(chunk.run_id, stop_reasons.dns_stop(chunk.index, error), resumable=True)
 
 
 def resume_after_dns() -> Sends:
@@ -280,12 +274,11 @@ def resume_after_dns() -> Sends:
     anyone pressing *Resume*). Only a scope's newest run: once another has started, the
     stopped one stays as it is."""
     sends = NOTHING
-    stopped = ScanRun.objects.filter(state=State.PARTIAL, error__startswith=DNS_STOPPED)
+    stopped = ScanRun.objects.filter(
+        state=State.PARTIAL, stop_reason=ScanRun.StopReason.DNS
+    )
     for run in stopped:
-        newer = ScanRun.objects.filter(
-            group=run.group_id, created_at__gt=run.created_at
-        )
-        if newer.exists() or not resolvers_answer(options_of(run)):
+        if run.superseded() or not resolvers_answer(options_of(run)):
             continue
         logger.info("run %s: a resolver answers again, resuming", run.pk)
         try:
@@ -414,7 +407,7 @@ def resume_run(run_id: int) -> Sends | None:
     """partial → running: every chunk that is not stored yet is to be sent again. ``None``
     when the run is not partial."""
     if not ScanRun.objects.filter(pk=run_id, state=State.PARTIAL).update(
-        state=State.RUNNING, error=""
+        state=State.RUNNING, **stop_reasons.not_stopped()
     ):
         return None
     pending = ScanChunk.objects.filter(run_id=run_id).exclude(state=ChunkState.DONE)
@@ -467,17 +460,17 @@ def _queue_moved(since: dt.datetime) -> bool:
 
 
 def _give_up(run: ScanRun, chunk: ScanChunk) -> None:
-    _stop(run.pk, f"chunk {chunk.index} did not finish after {chunk.attempts} attempts")
+    _stop(run.pk, stop_reasons.chunk_failed(chunk.index, chunk.attempts))
 
 
-def _stop(run_id: int, error: str, resumable: bool = False) -> None:
-    """A running run ends for ``error``: ``partial`` (resumable) when a chunk was stored or
+def _stop(run_id: int, stop: stop_reasons.Stop, resumable: bool = False) -> None:
+    """A running run ends for ``stop``: ``partial`` (resumable) when a chunk was stored or
     ``resumable`` says so, else ``failed``. Statistics read done runs only."""
     any_done = ScanChunk.objects.filter(run_id=run_id, state=ChunkState.DONE).exists()
     ScanRun.objects.filter(pk=run_id, state=State.RUNNING).update(
         state=State.PARTIAL if resumable or any_done else State.FAILED,
         finished_at=timezone.now(),
-        error=error,
+        **stop.fields(),
     )
 
 

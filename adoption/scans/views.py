@@ -20,6 +20,7 @@ from adoption.scans import queries
 from adoption.scans import run_report as reports
 from adoption.scans import runs as scanning
 from adoption.scans.forms import ScanNowForm
+from adoption.scans.stop_reasons import stop_message
 
 REPORT_CSV_COLUMNS = ("domain", "change", "mechanism", "before", "after")
 
@@ -73,6 +74,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     context = {
         "run": run,
         "progress": queries.progress(run, staff=is_staff(request)),
+        "stop_message": stop_message(run, staff=is_staff(request)),
         "report": report,
         "rows": reports.headline_rows(report) if report else [],
         "counts": queries.change_counts(report) if report else None,

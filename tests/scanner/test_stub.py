@@ -24,7 +24,7 @@ import pytest
 
 from scanner.context import ScanContext
 from scanner.dnsio import query
-from scanner.errors import LocalFailure, TempError
+from scanner.errors import LocalFailure, ResolverUnreachable, TempError
 from scanner.options import ScanOptions
 from scanner.spoofing import (
     CASE_STRIKES,
@@ -215,10 +215,11 @@ def test_answer_is_read(raw_server: Callable[..., RawServer]) -> None:
 def test_answer_from_another_port_is_ignored(
     raw_server: Callable[..., RawServer],
 ) -> None:
+    """Ignored: nothing ever came from the server's own port, so to the scanner the server
+    never replied, the root's NS included (docs/scanner-decisions.md 7.8)."""
     server = raw_server(txt_answer("forged"), answer_from_other_port=True)
-    with pytest.raises(TempError) as raised:
+    with pytest.raises(ResolverUnreachable, match="no reply from"):
         resolve(local(server.port))
-    assert raised.value.reason == "timeout"
 
 
 def test_answer_to_another_question_is_ignored(
@@ -553,9 +554,12 @@ def test_large_txt_set_arrives_whole_over_tcp(
 
 
 def test_underscore_names_of_a_silent_domain_fail_without_a_query(
-    dns_server_factory: ServerFactory,
+    dns_server_factory: ServerFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server = dns_server_factory()
+    # Every query here times out: the root's NS the stub would ask before the last one
+    # fails (docs/scanner-decisions.md 7.8) is not what this test counts.
+    monkeypatch.setattr(StubResolver, "_check_if_silent", lambda _stub: None)
 
     async def main() -> tuple[str, int, int]:
         ctx = ScanContext.create(options_for(server, retries=0))

@@ -9,6 +9,7 @@ import pytest
 
 from scanner import ResolverUnreachable, check_domains_or_defer, check_domains_sync
 from scanner.engine import failed_domain_options
+from scanner.stub import SILENT_ATTEMPTS, SILENT_TIMEOUTS, StubResolver
 from tests.conftest import options_for
 
 from .helpers import nameserver_args, run_cli
@@ -42,16 +43,54 @@ def test_a_resolver_that_answers_nothing_stops_the_scan(
     with pytest.raises(ResolverUnreachable) as stopped:
         check_domains_sync(DOMAINS, options)
 
-    assert f"{server.host}:{server.port}" in str(stopped.value)
+    # The exception raised is a copy of the verdict (one per query): its figures came along.
+    verdict = stopped.value
+    assert verdict.servers == (f"{server.host}:{server.port}",)
+    assert verdict.attempts is not None and verdict.attempts >= SILENT_ATTEMPTS
+    assert verdict.seconds is not None and verdict.seconds >= SILENT_TIMEOUTS * 0.2
+    assert str(verdict) == (
+        f"no reply from {server.host}:{server.port} for {verdict.seconds:.0f} s: "
+        f"{verdict.attempts} query attempts and a query for the root's NS went unanswered"
+    )
     assert root_ns_asked(server) == 1
     stopped_after = len(server.log)
     # Without the check, the same scan asks every name until its lifetime, then retries
     # every domain, and ends with nothing but temperror.
-    monkeypatch.setattr("scanner.stub.SILENT_ATTEMPTS", 10**9)
+    monkeypatch.setattr(StubResolver, "_check_if_silent", lambda _stub: None)
     server.log.clear()
     results = check_domains_sync(DOMAINS, options)
     assert [result.status for result in results] == ["error"] * COUNT
     assert stopped_after < len(server.log)
+
+
+def test_a_scan_of_one_domain_stops_too_once_its_queries_fail_for_silence(
+    recording_server: Callable[..., RecordingServer],
+) -> None:
+    """Far fewer attempts than SILENT_ATTEMPTS: the first query about to fail for silence
+    asks for the check, and waits for its verdict, instead of ending ``temperror``."""
+    server = recording_server(zone_texts=(SILENT_ZONE,))
+    server.mode = "timeout"
+    options = options_for(server, timeout=0.2, retries=1, retry_temperror=True)
+
+    with pytest.raises(ResolverUnreachable) as stopped:
+        check_domains_sync(DOMAINS[:1], options)
+
+    assert stopped.value.attempts is not None
+    assert stopped.value.attempts < SILENT_ATTEMPTS
+    assert root_ns_asked(server) == 1
+
+
+def test_one_silent_domain_behind_a_resolver_that_answers_is_temperror(
+    recording_server: Callable[..., RecordingServer],
+) -> None:
+    """The same check, answered: the domain is ``temperror`` and the scan ends normally."""
+    server = recording_server(zone_texts=(SILENT_ZONE,))
+    options = options_for(server, timeout=0.2, retries=1, retry_temperror=True)
+
+    (result,) = check_domains_sync(DOMAINS[:1], options)
+
+    assert result.status == "error"
+    assert root_ns_asked(server) >= 1
 
 
 def test_a_run_chunk_hands_its_silent_domains_back_and_their_retry_stops(
@@ -71,6 +110,30 @@ def test_a_run_chunk_hands_its_silent_domains_back_and_their_retry_stops(
     with pytest.raises(ResolverUnreachable):
         check_domains_sync(DOMAINS, failed_domain_options(options))
     assert root_ns_asked(server) in (1, 2)
+
+
+def test_a_copy_of_the_verdict_keeps_its_text_and_figures() -> None:
+    verdict = ResolverUnreachable.silent(["127.0.0.1:53", "[::1]:53"], 6.4, 6110)
+    assert str(verdict) == (
+        "no reply from 127.0.0.1:53, [::1]:53 for 6 s: 6110 query attempts and a query "
+        "for the root's NS went unanswered"
+    )
+    copy = verdict.copy()
+    assert copy is not verdict and type(copy) is ResolverUnreachable
+    assert (str(copy), copy.servers, copy.seconds, copy.attempts) == (
+        str(verdict),
+        ("127.0.0.1:53", "[::1]:53"),
+        6.4,
+        6110,
+    )
+    # One carried by its text only (scanner.processes) has no figures.
+    bare = ResolverUnreachable("no reply").copy()
+    assert (str(bare), bare.servers, bare.seconds, bare.attempts) == (
+        "no reply",
+        (),
+        None,
+        None,
+    )
 
 
 def test_silent_domains_behind_a_resolver_that_answers_do_not_stop_the_scan(

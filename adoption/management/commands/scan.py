@@ -12,6 +12,7 @@ from adoption import tasks
 from adoption.models import Group, ScanRun
 from adoption.scans import waiting
 from adoption.scans.runs import RunAlreadyActive
+from adoption.scans.stop_reasons import stop_message
 
 POLL_SECONDS = 1.0
 FAILED_STATES = {ScanRun.State.FAILED, ScanRun.State.PARTIAL}
@@ -71,7 +72,10 @@ class Command(BaseCommand):
                 )
             time.sleep(POLL_SECONDS)
         if run.state in FAILED_STATES:
-            raise CommandError(f"run {run_id} ended {run.state}: {run.error}")
+            # In the active language (LANGUAGE_CODE), as the waiting notice above; the
+            # operator at the command line sees the resolvers' addresses.
+            reason = stop_message(run, staff=True)
+            raise CommandError(f"run {run_id} ended {run.state}: {reason}")
         self.stdout.write(
             f"run {run.pk} done: {run.domains_done} domains, {run.temperror_count} unknown "
             f"(DNS errors), {run.nxdomain_count} do not exist"

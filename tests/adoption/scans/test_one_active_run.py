@@ -14,7 +14,6 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from adoption import tasks
@@ -22,6 +21,7 @@ from adoption.models import Group, ScanRun
 from adoption.scans import runs as scanning
 
 from ..locks import a_session_waits_for_a_lock
+from ..migrating import migrating
 
 State = ScanRun.State
 # The longest the race test waits for a thread (a bound, not a timing).
@@ -118,22 +118,12 @@ def test_scan_now_and_beat_at_once_create_one_run_on_postgresql(monkeypatch):
 def test_the_migration_stops_duplicate_active_runs_before_adding_the_constraint():
     """Duplicates the race made before the constraint would stop the migration: the oldest
     active run of each scope goes on, the others are failed with the reason."""
-    before = [("adoption", "0008_national_scale")]
-    after = [("adoption", "0009_one_active_run_per_scope")]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps
-    old_run = old.get_model("adoption", "ScanRun")
-    first = old_run.objects.create(state="running").pk
-    second = old_run.objects.create(state="queued").pk
-    group = old.get_model("adoption", "Group").objects.create(name="外局")
-    other_scope = old_run.objects.create(state="queued", group=group).pk
-    try:
-        executor = MigrationExecutor(connection)
-        executor.migrate(after)
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(executor.loader.graph.leaf_nodes())
+    with migrating("0008_national_scale", "0009_one_active_run_per_scope") as old:
+        old_run = old.get_model("adoption", "ScanRun")
+        first = old_run.objects.create(state="running").pk
+        second = old_run.objects.create(state="queued").pk
+        group = old.get_model("adoption", "Group").objects.create(name="外局")
+        other_scope = old_run.objects.create(state="queued", group=group).pk
     states = dict(ScanRun.objects.values_list("pk", "state"))
     assert states == {
         first: State.RUNNING,

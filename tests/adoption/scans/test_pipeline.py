@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from adoption.models import ResultVersion, RunResult, ScanChunk, ScanRun
 from adoption.scans import runs as scanning
+from adoption.scans import stop_reasons
 
 from ..processes import (
     RedisServer,
@@ -212,8 +213,10 @@ def test_dns_gone_stops_a_run_partial_and_the_watchdog_resumes_it_once_dns_is_ba
         stopped = run_state(run.pk)
         # Stopped and saying why, rather than storing every domain left as temperror.
         assert stopped.state == ScanRun.State.PARTIAL, (stopped.state, stopped.error)
-        assert stopped.error.startswith(scanning.DNS_STOPPED)
+        assert stopped.error.startswith(stop_reasons.DNS_STOPPED)
         assert dns.nameserver in stopped.error
+        assert stopped.stop_reason == ScanRun.StopReason.DNS
+        assert stopped.stop_detail["servers"] == [dns.nameserver]
         assert not RunResult.objects.filter(
             run_id=run.pk, version__spf_state="temperror"
         ).exists()

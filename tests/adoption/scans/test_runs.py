@@ -25,8 +25,10 @@ from adoption.models import (
     ScanRun,
 )
 from adoption.scans import runs as scanning
+from adoption.scans import stop_reasons
 from adoption.scans.store import stable_result
 from scanner import ScanOptions, check_domains_sync
+from scanner.stub import SILENT_ATTEMPTS
 
 from .zone import domain_name, make_registry, zone_text
 
@@ -171,8 +173,15 @@ def test_dns_down_stops_the_run_and_the_watchdog_resumes_it_once_dns_answers(
     # The chunks handed every domain back; their retry chunk heard nothing, not even the
     # root's NS, and stopped the run rather than store thirty temperrors.
     assert run.state == ScanRun.State.PARTIAL
-    assert run.error.startswith(scanning.DNS_STOPPED)
+    assert run.error.startswith(stop_reasons.DNS_STOPPED)
     assert server.nameserver in run.error
+    # The reason and its figures, for the page to say in the reader's language.
+    assert run.stop_reason == ScanRun.StopReason.DNS
+    # The chunk that noticed the silence stopped without being done.
+    assert run.chunks.get(index=run.stop_chunk).state != ScanChunk.State.DONE
+    assert run.stop_detail["servers"] == [server.nameserver]
+    assert run.stop_detail["attempts"] >= SILENT_ATTEMPTS
+    assert f"for {run.stop_detail['seconds']} s:" in run.error
     assert not RunResult.objects.filter(run=run).exists()
     assert not RunReport.objects.filter(run=run).exists()
 
@@ -186,6 +195,7 @@ def test_dns_down_stops_the_run_and_the_watchdog_resumes_it_once_dns_answers(
         tasks.send(scanning.resume_after_dns())
     run = ScanRun.objects.get(pk=run.pk)
     assert (run.state, run.error) == (ScanRun.State.DONE, "")
+    assert (run.stop_reason, run.stop_chunk, run.stop_detail) == ("", None, {})
     assert run.domains_done == COUNT == RunResult.objects.filter(run=run).count()
     assert run.temperror_count == 0
     assert RunReport.objects.filter(run=run).exists()
@@ -201,11 +211,45 @@ def test_a_run_stopped_for_dns_is_not_resumed_once_a_newer_run_of_its_scope_exis
     stopped = ScanRun.objects.create(
         state=ScanRun.State.PARTIAL,
         options=options,
-        error=f"{scanning.DNS_STOPPED} (chunk 0): no reply",
+        error=f"{stop_reasons.DNS_STOPPED} (chunk 0): no reply",
+        stop_reason=ScanRun.StopReason.DNS,
+        stop_chunk=0,
     )
     ScanRun.objects.create(state=ScanRun.State.DONE, options=options)
     assert scanning.resume_after_dns() == scanning.NOTHING
     assert ScanRun.objects.get(pk=stopped.pk).state == ScanRun.State.PARTIAL
+
+
+@pytest.mark.django_db
+def test_the_watchdog_resumes_only_runs_stopped_for_dns(dns_server_factory):
+    """It finds them by their reason: a run given up for a chunk that never finished waits
+    for someone to press *Resume*."""
+    server = dns_server_factory(zone_texts=[zone_text(COUNT)])
+    with override_settings(SCANNER_NAMESERVERS=[server.nameserver]):
+        options = scanning.scan_options_from_settings()
+    given_up = ScanRun.objects.create(
+        state=ScanRun.State.PARTIAL,
+        options=options,
+        **stop_reasons.chunk_failed(0, 3).fields(),
+    )
+    stopped = ScanRun.objects.create(
+        state=ScanRun.State.PARTIAL,
+        options=options,
+        group=Group.objects.create(name="省庁"),
+        **stop_reasons.Stop(ScanRun.StopReason.DNS, 0, "no reply").fields(),
+    )
+    for run in (given_up, stopped):
+        ScanChunk.objects.create(run=run, index=0, domain_ids=[])
+    sends = scanning.resume_after_dns()
+    assert sends.chunks == (stopped.chunks.get().pk,)
+    states = dict(ScanRun.objects.values_list("pk", "state"))
+    assert states == {
+        given_up.pk: ScanRun.State.PARTIAL,
+        stopped.pk: ScanRun.State.RUNNING,
+    }
+    resumed = ScanRun.objects.get(pk=stopped.pk)
+    assert (resumed.error, resumed.stop_reason, resumed.stop_chunk) == ("", "", None)
+    assert resumed.stop_detail == {}
 
 
 @pytest.mark.django_db

@@ -217,6 +217,11 @@ def test_watchdog_resends_a_stalled_chunk_and_gives_up_after_the_attempt_limit(
     stuck.refresh_from_db()
     assert stuck.state == ScanRun.State.FAILED
     assert "did not finish after 3 attempts" in stuck.error
+    assert (stuck.stop_reason, stuck.stop_chunk, stuck.stop_detail) == (
+        ScanRun.StopReason.CHUNK_FAILED,
+        0,
+        {"attempts": 3},
+    )
 
 
 @pytest.mark.django_db(transaction=True)
