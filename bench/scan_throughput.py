@@ -95,16 +95,16 @@ def scanner_worker(args: argparse.Namespace) -> dict[str, Any]:
     async def run() -> None:
         nonlocal temperrors
         async for result in check_domains(items, options):
-            data = result.to_json()
             statuses[result.status] += 1
             temperrors += result.has_temperror
-            # One serialisation a result, as a caller storing results pays; the results
-            # file's (without the scan time, for comparing scans) is that one.
+            # Each result made JSON text, as `check --json` writes it; the results file's
+            # (without the scan time, for comparing scans) instead.
             if args.results_file:
+                data = result.to_json()
                 del data["scanned_at"]
                 kept[result.domain] = json.dumps(data, sort_keys=True)
             else:
-                json.dumps(data)
+                result.to_json_text()
 
     started, cpu = time.perf_counter(), time.process_time()
     if profile is not None:

@@ -263,7 +263,7 @@ async def run_check(
         async with aclosing(stream) as results:
             async for result in results:
                 if as_json:
-                    out.write(json.dumps(result.to_json()) + "\n")
+                    out.write(result.to_json_text() + "\n")
                     out.flush()
                 else:
                     rows.append(table_row(result))

@@ -16,7 +16,6 @@ their results as already formatted values, in batches, through a pipe each.
 from __future__ import annotations
 
 import collections
-import json
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import aclosing
@@ -46,7 +45,7 @@ class WorkerFailed:
 
 def json_line(result: DomainResult) -> str:
     """A result as ``check --json`` prints it (one JSON object, no newline)."""
-    return json.dumps(result.to_json())
+    return result.to_json_text()
 
 
 def deal(items: Sequence[Item], workers: int) -> list[list[Item]]:

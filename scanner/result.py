@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Literal, Protocol
 
-from .text import escape_strings
+from .text import dumps_escaped, escape_strings
 
 Status = Literal["ok", "nxdomain", "error"]
 
@@ -147,6 +147,16 @@ class DomainResult:
 
         Control characters in any string (records, the input) are shown as ``\\xNN``.
         """
+        # DNS text is hostile: no control character leaves the scanner (scanner.text).
+        escaped: dict[str, Any] = escape_strings(self._data())
+        return escaped
+
+    def to_json_text(self) -> str:
+        """``json.dumps(self.to_json())``, in one serialisation instead of two."""
+        return dumps_escaped(self._data())
+
+    def _data(self) -> dict[str, Any]:
+        """The result object before control characters are escaped."""
         data: dict[str, Any] = {"domain": self.domain, "status": self.status}
         for name, check in self.checks().items():
             data[name] = None if check is None else check.to_json()
@@ -160,9 +170,7 @@ class DomainResult:
             scanner_version=self.scanner_version,
             psl_version=self.psl_version,
         )
-        # DNS text is hostile: no control character leaves the scanner (scanner.text).
-        escaped: dict[str, Any] = escape_strings(data)
-        return escaped
+        return data
 
 
 __all__ = [

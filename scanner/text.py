@@ -46,15 +46,29 @@ def escape_strings(value: Any) -> Any:
     """
     if isinstance(value, dict | list):
         try:
-            # ASCII output: every control character, quote and non-ASCII letter is written
-            # as an escape, so a text without a backslash is clean, and that test is one
-            # C-speed search (docs/benchmarks.md, "Where a query's CPU goes").
             serialised = json.dumps(value)
         except (TypeError, ValueError):  # not plain JSON data: walk it
             return _escape_walk(value)
-        if "\\" not in serialised or _SUSPECT.search(serialised) is None:
+        if _clean(serialised):
             return value
     return _escape_walk(value)
+
+
+def dumps_escaped(value: Any) -> str:
+    """``json.dumps(escape_strings(value))``, serialising a clean ``value`` once: the text
+    that tells it is clean is the output (a JSON line of the command line costs one
+    serialisation, not two; docs/benchmarks.md)."""
+    serialised = json.dumps(value)
+    return serialised if _clean(serialised) else json.dumps(_escape_walk(value))
+
+
+def _clean(serialised: str) -> bool:
+    """Whether JSON text written by ``json.dumps`` (ASCII output) holds no control character.
+
+    Every control character, quote and non-ASCII letter is written as an escape, so a text
+    without a backslash is clean, and that test is one C-speed search (docs/benchmarks.md,
+    "Where a query's CPU goes")."""
+    return "\\" not in serialised or _SUSPECT.search(serialised) is None
 
 
 def _escape_walk(value: Any) -> Any:
@@ -71,4 +85,4 @@ def _escape_walk(value: Any) -> Any:
     return value
 
 
-__all__ = ["display_text", "escape_controls", "escape_strings"]
+__all__ = ["display_text", "dumps_escaped", "escape_controls", "escape_strings"]

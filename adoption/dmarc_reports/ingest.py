@@ -31,6 +31,7 @@ from adoption.dmarc_reports.store import FieldTooLong, Origin, store_report
 from adoption.dmarc_reports.types import ParsedReport, Payload, ReportRejected
 from adoption.dmarc_reports.xmlparse import parse_report
 from adoption.models import DmarcReport
+from scanner.collector import fewer_collections
 
 logger = logging.getLogger(__name__)
 
@@ -125,9 +126,13 @@ def ingest_payload(payload: Payload, origin: Origin, file_name: str) -> IngestOu
     if duplicate is not None:
         return duplicate
     try:
-        report = store_report(
-            parsed, payload, origin, keep_raw=settings.DMARC_RAW_RETENTION_DAYS > 0
-        )
+        # The records are parsed while they are stored: a large report allocates millions
+        # of short-lived objects (scanner.collector). Not frozen: a folder or a mailbox
+        # brings thousands of small reports in a row.
+        with fewer_collections(freeze=False):
+            report = store_report(
+                parsed, payload, origin, keep_raw=settings.DMARC_RAW_RETENTION_DAYS > 0
+            )
     except FieldTooLong as error:
         return _rejected(
             base, Reason.FIELD_TOO_LONG, error, field=error.field, limit=error.limit

@@ -6,7 +6,8 @@ import asyncio
 import gc
 import threading
 
-from scanner.eventloop import SCAN_GC_THRESHOLD, run_loop
+from scanner.collector import BATCH_GC_THRESHOLD
+from scanner.eventloop import run_loop
 
 
 async def _settings() -> tuple[tuple[int, int, int], int]:
@@ -16,10 +17,10 @@ async def _settings() -> tuple[tuple[int, int, int], int]:
 
 def test_a_scan_collects_less_often_and_the_process_settings_come_back() -> None:
     before = gc.get_threshold()
-    assert before[0] != SCAN_GC_THRESHOLD
+    assert before[0] != BATCH_GC_THRESHOLD
     for fast in (True, False):  # uvloop and asyncio's own loop
         during, frozen = run_loop(_settings(), fast=fast)
-        assert during == (SCAN_GC_THRESHOLD, *before[1:])
+        assert during == (BATCH_GC_THRESHOLD, *before[1:])
         assert frozen > 0  # what lived before the scan is out of the collector's passes
         assert gc.get_threshold() == before
         assert gc.get_freeze_count() == 0
@@ -43,7 +44,7 @@ def test_scans_in_two_threads_restore_the_settings_only_when_both_end() -> None:
     seen["between"] = gc.get_threshold()
     release_first.set()
     thread.join(10)
-    assert seen["between"][0] == SCAN_GC_THRESHOLD
-    assert seen["first, after the second ended"][0] == SCAN_GC_THRESHOLD
+    assert seen["between"][0] == BATCH_GC_THRESHOLD
+    assert seen["first, after the second ended"][0] == BATCH_GC_THRESHOLD
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0

@@ -1,12 +1,15 @@
-"""Display copies of hostile DNS text (scanner.text) and the guarantee at DomainResult.to_json."""
+"""Display copies of hostile DNS text (scanner.text) and the guarantee at DomainResult.to_json
+and DomainResult.to_json_text."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from scanner.result import DomainResult
 from scanner.spf import SpfResult
-from scanner.text import display_text, escape_controls, escape_strings
+from scanner.text import display_text, dumps_escaped, escape_controls, escape_strings
 
 
 def test_controls_are_escaped_and_readable_text_kept() -> None:
@@ -70,3 +73,31 @@ def test_no_result_string_carries_a_control_character() -> None:
     assert data["spf"]["record"] == "v=spf1 ip4:192.0.2.1\\x0d -all"
     assert data["input"] == "x.example\\x1b"
     assert all(char >= " " for text in strings(data) for char in text)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"a": ["x", 1, None, {"b": "y"}], "c": True},
+        {"records": ['v=spf1 "quoted" \\n -all', "日本語の説明", "\u00e9"]},
+        {"records": ["ok", "tab\there"], "tree": {"record": "esc\x1b"}, "n": 3},
+        {"c1": "next\u0085line", "del": "\x7f"},
+    ],
+)
+def test_the_json_text_is_that_of_the_escaped_value(value: object) -> None:
+    assert dumps_escaped(value) == json.dumps(escape_strings(value))
+
+
+def test_a_results_json_text_is_its_json_serialised() -> None:
+    spf = SpfResult(state="permerror", record="v=spf1 ip4:192.0.2.1\r -all")
+    dirty = DomainResult(
+        domain="x.example", status="ok", spf=spf, input="x.example\x1b"
+    )
+    clean = DomainResult(domain="y.example", status="ok", spf=SpfResult(state="none"))
+    for result in (dirty, clean):
+        assert result.to_json_text() == json.dumps(result.to_json())
+    shown = json.loads(dirty.to_json_text())
+    assert (shown["spf"]["record"], shown["input"]) == (
+        "v=spf1 ip4:192.0.2.1\\x0d -all",
+        "x.example\\x1b",
+    )

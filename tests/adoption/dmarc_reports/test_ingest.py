@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import gzip
 import hashlib
 from pathlib import Path
@@ -21,6 +22,7 @@ from adoption.models import (
     Domain,
     LearnedSelector,
 )
+from scanner.collector import BATCH_GC_THRESHOLD
 
 from .reportfiles import BAD_COUNT, MLIT, SOUMU, emailed, gzipped, xml, zipped
 
@@ -228,6 +230,31 @@ def test_a_failure_while_writing_records_leaves_nothing(registry, monkeypatch):
         ingest_file(xml(SOUMU), "soumu.xml", COMMAND)
     assert len(written) == 2
     assert nothing_stored()
+
+
+def test_records_are_stored_with_fewer_collections_and_the_settings_come_back(
+    registry, monkeypatch
+):
+    """A large report's records allocate millions of short-lived objects while they are
+    stored (scanner.collector; docs/benchmarks.md, "DMARC aggregate reports: import")."""
+    before = gc.get_threshold()
+    assert before[0] != BATCH_GC_THRESHOLD
+    real_writer = store.record_writer()
+    seen = []
+
+    def watching_writer():
+        def write(rows):
+            seen.append(gc.get_threshold()[0])
+            real_writer(rows)
+
+        return write
+
+    monkeypatch.setattr(store, "record_writer", watching_writer)
+    [outcome] = ingest_file(xml(SOUMU), "soumu.xml", COMMAND)
+    assert outcome.status == Status.ACCEPTED
+    assert seen and set(seen) == {BATCH_GC_THRESHOLD}
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_truncated_report_is_rejected_and_leaves_nothing(registry):
