@@ -45,6 +45,22 @@ TCP_LENGTH = struct.Struct("!H")
 QUESTION_START = 12  # RFC 1035 4.1.1
 
 
+def bind_udp_and_tcp(with_tcp: bool) -> tuple[socket.socket, socket.socket | None]:
+    """A UDP socket on a random loopback port and, ``with_tcp``, a TCP listener on the same
+    port: a port free for UDP may be taken for TCP (an outgoing connection's), so another
+    is tried then (tests/dnsserver.py does the same)."""
+    for _ in range(20):
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind(("127.0.0.1", 0))
+        if not with_tcp:
+            return udp, None
+        try:
+            return udp, socket.create_server(("127.0.0.1", udp.getsockname()[1]))
+        except OSError:
+            udp.close()
+    raise OSError("no loopback port free for both UDP and TCP")
+
+
 class RawServer:
     """A UDP socket answering with whatever ``reply`` builds, optionally from another port.
 
@@ -58,8 +74,7 @@ class RawServer:
         answer_from_other_port: bool = False,
         tcp_reply: Reply | None = None,
     ) -> None:
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock, self.listener = bind_udp_and_tcp(with_tcp=tcp_reply is not None)
         self.sock.settimeout(0.05)
         self.other = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.other.bind(("127.0.0.1", 0))
@@ -69,9 +84,7 @@ class RawServer:
         self.seen: list[tuple[int, bytes]] = []
         self.running = True
         self.threads = [threading.Thread(target=self.serve, daemon=True)]
-        self.listener: socket.socket | None = None
-        if tcp_reply is not None:
-            self.listener = socket.create_server(("127.0.0.1", self.port))
+        if self.listener is not None and tcp_reply is not None:
             self.listener.settimeout(0.05)
             self.threads.append(
                 threading.Thread(target=self.serve_tcp, args=(tcp_reply,), daemon=True)
