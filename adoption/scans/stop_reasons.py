@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from adoption.models import ScanRun
+from adoption.sentences import one_after_another
 from scanner.errors import ResolverUnreachable
 
 Reason = ScanRun.StopReason
@@ -91,7 +92,7 @@ def stop_message(run: ScanRun, *, staff: bool = False) -> str:
     part = run.stop_chunk + 1
     if run.stop_reason == Reason.DNS:
         stopped, after = _dns_stopped(part, detail, staff), _after_dns(run)
-        return f"{stopped} {after}" if after else stopped
+        return one_after_another(stopped, after) if after else stopped
     if run.stop_reason == Reason.CHUNK_FAILED and "attempts" in detail:
         attempts = int(detail["attempts"])
         return ngettext(

@@ -66,7 +66,7 @@ def test_a_run_stopped_for_dns_says_so_and_that_it_resumes_by_itself(
 
     assert said(staff, run, "ja") == (
         "DNS リゾルバーが応答しないため、パート 4 で停止しました（127.0.0.1:53、6 秒間応答なし）。"
-        " リゾルバーが再び応答すると、この測定は自動的に再開します。"
+        "リゾルバーが再び応答すると、この測定は自動的に再開します。"
     )
     assert said(staff, run, "en") == (
         "Stopped at part 4: no DNS resolver answered (127.0.0.1:53, silent for 6 s)."
@@ -74,7 +74,7 @@ def test_a_run_stopped_for_dns_says_so_and_that_it_resumes_by_itself(
     )
     assert said(viewer, run, "ja") == (
         "DNS リゾルバーが応答しないため、パート 4 で停止しました（6 秒間応答なし）。"
-        " リゾルバーが再び応答すると、この測定は自動的に再開します。"
+        "リゾルバーが再び応答すると、この測定は自動的に再開します。"
     )
     assert said(viewer, run, "en") == (
         "Stopped at part 4: no DNS resolver answered (silent for 6 s)."
@@ -90,7 +90,7 @@ def test_a_run_stopped_for_dns_with_a_newer_run_of_its_scope_says_it_stays_stopp
     ScanRun.objects.create(state=State.DONE)  # the next run of the whole registry
     assert said(staff, run, "ja") == (
         "DNS リゾルバーが応答しないため、パート 4 で停止しました（127.0.0.1:53、6 秒間応答なし）。"
-        " 同じ対象の新しい測定が始まっているため、この測定は自動では再開しません。"
+        "同じ対象の新しい測定が始まっているため、この測定は自動では再開しません。"
     )
     assert said(staff, run, "en") == (
         "Stopped at part 4: no DNS resolver answered (127.0.0.1:53, silent for 6 s)."
@@ -105,7 +105,7 @@ def test_a_dns_stop_whose_figures_are_unknown_is_told_without_them(staff: Client
     assert run.stop_detail == {}
     assert said(staff, run, "ja") == (
         "DNS リゾルバーが応答しないため、パート 1 で停止しました。"
-        " リゾルバーが再び応答すると、この測定は自動的に再開します。"
+        "リゾルバーが再び応答すると、この測定は自動的に再開します。"
     )
     assert said(staff, run, "en") == (
         "Stopped at part 1: no DNS resolver answered."
