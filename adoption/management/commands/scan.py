@@ -1,4 +1,6 @@
-"""``manage.py scan [--group G] [--wait]``: start a scan run, optionally follow it to the end."""
+"""``manage.py scan [--group G] [--wait]``: start a scan run, optionally follow it to the end.
+
+What it prints is in the active language (``LANGUAGE_CODE``), as the run's page is."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from adoption import tasks
 from adoption.models import Group, ScanRun
@@ -38,13 +41,18 @@ class Command(BaseCommand):
         if options["group"]:
             group = Group.objects.filter(name=options["group"]).first()
             if group is None:
-                raise CommandError(f"no group named {options['group']!r}")
+                raise CommandError(
+                    _("no group named %(name)s") % {"name": repr(options["group"])}
+                )
         try:
             with transaction.atomic():
                 run = tasks.queue_run(group=group, trigger=ScanRun.Trigger.COMMAND)
         except RunAlreadyActive as active:
-            raise CommandError(f"not started: {active}") from None
-        self.stdout.write(f"run {run.pk} queued")
+            number = active.active.pk if active.active else "?"
+            raise CommandError(
+                _("not started: run %(run)s of this scope is active") % {"run": number}
+            ) from None
+        self.stdout.write(_("run %(run)s queued") % {"run": run.pk})
         if options["wait"]:
             self._follow(run.pk, options["timeout"])
 
@@ -53,7 +61,12 @@ class Command(BaseCommand):
         last = last_wait = ""
         while True:
             run = ScanRun.objects.get(pk=run_id)
-            line = f"run {run.pk} {run.state} {run.domains_done}/{run.domains_total}"
+            line = _("run %(run)s %(state)s %(done)s/%(total)s") % {
+                "run": run.pk,
+                "state": run.get_state_display(),
+                "done": run.domains_done,
+                "total": run.domains_total,
+            }
             if line != last:
                 self.stdout.write(line)
                 last = line
@@ -68,15 +81,33 @@ class Command(BaseCommand):
                 break
             if deadline is not None and time.monotonic() > deadline:
                 raise CommandError(
-                    f"run {run_id} still {run.state} after {timeout:g} s"
+                    _("run %(run)s still %(state)s after %(seconds)s s")
+                    % {
+                        "run": run_id,
+                        "state": run.get_state_display(),
+                        "seconds": f"{timeout:g}",
+                    }
                 )
             time.sleep(POLL_SECONDS)
         if run.state in FAILED_STATES:
-            # In the active language (LANGUAGE_CODE), as the waiting notice above; the
-            # operator at the command line sees the resolvers' addresses.
-            reason = stop_message(run, staff=True)
-            raise CommandError(f"run {run_id} ended {run.state}: {reason}")
+            # The operator at the command line sees the resolvers' addresses.
+            raise CommandError(
+                _("run %(run)s ended %(state)s: %(reason)s")
+                % {
+                    "run": run_id,
+                    "state": run.get_state_display(),
+                    "reason": stop_message(run, staff=True),
+                }
+            )
         self.stdout.write(
-            f"run {run.pk} done: {run.domains_done} domains, {run.temperror_count} unknown "
-            f"(DNS errors), {run.nxdomain_count} do not exist"
+            _(
+                "run %(run)s done: %(done)s domains, %(unknown)s unknown (DNS errors), "
+                "%(missing)s do not exist"
+            )
+            % {
+                "run": run.pk,
+                "done": run.domains_done,
+                "unknown": run.temperror_count,
+                "missing": run.nxdomain_count,
+            }
         )

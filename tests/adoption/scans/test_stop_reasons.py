@@ -142,16 +142,27 @@ def test_the_scan_command_says_why_the_run_stopped_in_the_active_language(
 ):
     run = stopped(stop_reasons.chunk_failed(2, 3))
     monkeypatch.setattr(tasks, "queue_run", lambda **_options: run)
-    for language, sentence in [
-        ("ja", "パート 3 は 3 回試みても完了しませんでした。"),
-        ("en", "Part 3 did not finish after 3 attempts."),
+    for language, queued, said in [
+        (
+            "ja",
+            f"測定 #{run.pk} を登録しました",
+            f"測定 #{run.pk} は「一部未完了」で終わりました: "
+            "パート 3 は 3 回試みても完了しませんでした。",
+        ),
+        (
+            "en",
+            f"run {run.pk} queued",
+            f"run {run.pk} ended partial: Part 3 did not finish after 3 attempts.",
+        ),
     ]:
+        out = StringIO()
         with (
             translation.override(language),
             pytest.raises(CommandError) as ended,
         ):
-            call_command("scan", "--wait", stdout=StringIO(), stderr=StringIO())
-        assert str(ended.value) == f"run {run.pk} ended partial: {sentence}"
+            call_command("scan", "--wait", stdout=out, stderr=StringIO())
+        assert out.getvalue().splitlines()[0] == queued
+        assert str(ended.value) == said
 
 
 def test_the_migration_reads_the_texts_runs_were_stopped_with():

@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import translation
 from django_celery_beat.models import PeriodicTask
 
 from adoption import tasks
@@ -226,16 +227,22 @@ def test_watchdog_resends_a_stalled_chunk_and_gives_up_after_the_attempt_limit(
 
 @pytest.mark.django_db(transaction=True)
 def test_scan_command_waits_and_prints_progress(eager, dns_settings):
+    """In the active language: English here, Japanese below."""
     make_registry(COUNT)
     out = StringIO()
-    call_command("scan", "--wait", "--timeout", "60", stdout=out)
+    with translation.override("en"):
+        call_command("scan", "--wait", "--timeout", "60", stdout=out)
+        with pytest.raises(CommandError, match="no group named 'nope'"):
+            call_command("scan", "--group", "nope", stdout=StringIO())
     lines = out.getvalue().splitlines()
-    assert lines[0].endswith("queued")
-    assert lines[-1].endswith(
-        f"done: {COUNT} domains, 0 unknown (DNS errors), 1 do not exist"
+    run = ScanRun.objects.get()
+    assert lines[0] == f"run {run.pk} queued"
+    assert lines[-1] == (
+        f"run {run.pk} done: {COUNT} domains, 0 unknown (DNS errors), 1 do not exist"
     )
-    with pytest.raises(CommandError, match="no group named"):
+    with translation.override("ja"), pytest.raises(CommandError) as refused:
         call_command("scan", "--group", "nope", stdout=StringIO())
+    assert str(refused.value) == "グループ 'nope' はありません"
 
 
 @pytest.mark.django_db
