@@ -263,7 +263,7 @@ async def run_check(
         async with aclosing(stream) as results:
             async for result in results:
                 if as_json:
-                    out.write(result.to_json_text() + "\n")
+                    out.write(json_line(result) + "\n")
                     out.flush()
                 else:
                     rows.append(table_row(result))

@@ -27,7 +27,7 @@ from adoption.models import (
 from adoption.scans import runs as scanning
 from adoption.scans import stop_reasons
 from adoption.scans.store import stable_result
-from scanner import ScanOptions, check_domains_sync
+from scanner import ResolverUnreachable, ScanOptions, check_domains_sync
 from scanner.stub import SILENT_ATTEMPTS
 
 from .zone import domain_name, make_registry, zone_text
@@ -201,19 +201,25 @@ def test_dns_down_stops_the_run_and_the_watchdog_resumes_it_once_dns_answers(
     assert RunReport.objects.filter(run=run).exists()
 
 
-@pytest.mark.django_db
-def test_a_run_stopped_for_dns_is_not_resumed_once_a_newer_run_of_its_scope_exists(
-    dns_server_factory,
-):
+@pytest.fixture
+def answering_options(dns_server_factory) -> dict[str, object]:
+    """A run's options whose resolver answers (so only the run's own state can keep the
+    watchdog from resuming it)."""
     server = dns_server_factory(zone_texts=[zone_text(COUNT)])
     with override_settings(SCANNER_NAMESERVERS=[server.nameserver]):
-        options = scanning.scan_options_from_settings()
+        return scanning.scan_options_from_settings()
+
+
+DNS_STOP = stop_reasons.dns_stop(0, ResolverUnreachable("no reply"))
+
+
+@pytest.mark.django_db
+def test_a_run_stopped_for_dns_is_not_resumed_once_a_newer_run_of_its_scope_exists(
+    answering_options,
+):
+    options = answering_options
     stopped = ScanRun.objects.create(
-        state=ScanRun.State.PARTIAL,
-        options=options,
-        error=f"{stop_reasons.DNS_STOPPED} (chunk 0): no reply",
-        stop_reason=ScanRun.StopReason.DNS,
-        stop_chunk=0,
+        state=ScanRun.State.PARTIAL, options=options, **DNS_STOP.fields()
     )
     ScanRun.objects.create(state=ScanRun.State.DONE, options=options)
     assert scanning.resume_after_dns() == scanning.NOTHING
@@ -221,12 +227,10 @@ def test_a_run_stopped_for_dns_is_not_resumed_once_a_newer_run_of_its_scope_exis
 
 
 @pytest.mark.django_db
-def test_the_watchdog_resumes_only_runs_stopped_for_dns(dns_server_factory):
+def test_the_watchdog_resumes_only_runs_stopped_for_dns(answering_options):
     """It finds them by their reason: a run given up for a chunk that never finished waits
     for someone to press *Resume*."""
-    server = dns_server_factory(zone_texts=[zone_text(COUNT)])
-    with override_settings(SCANNER_NAMESERVERS=[server.nameserver]):
-        options = scanning.scan_options_from_settings()
+    options = answering_options
     given_up = ScanRun.objects.create(
         state=ScanRun.State.PARTIAL,
         options=options,
@@ -236,7 +240,7 @@ def test_the_watchdog_resumes_only_runs_stopped_for_dns(dns_server_factory):
         state=ScanRun.State.PARTIAL,
         options=options,
         group=Group.objects.create(name="省庁"),
-        **stop_reasons.Stop(ScanRun.StopReason.DNS, 0, "no reply").fields(),
+        **DNS_STOP.fields(),
     )
     for run in (given_up, stopped):
         ScanChunk.objects.create(run=run, index=0, domain_ids=[])
